@@ -1,0 +1,187 @@
+/**
+ * The commander wiring of bin/kreview. Each command is a function in its own
+ * module of src/cli; this file only declares the commands and options, and
+ * turns every error into one `kreview: error: ...` line and an exit status.
+ * It returns the exit status instead of exiting, so tests can call it.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { KreviewError, EXIT } from '../errors.js';
+import { Io, processIo } from './io.js';
+import { runApply } from './apply.js';
+import { runFetch } from './fetch.js';
+import { runLint } from './lint.js';
+import { runCheck } from './check.js';
+import { runSeries } from './series.js';
+import { runReplyComments } from './comments.js';
+import { runSchema } from './schema.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+const FORMAT = () =>
+  new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text');
+
+/** Options shared by the analysing commands (lint, review, scan, check, github). */
+function analysisOptions(cmd: Command): Command {
+  return cmd
+    .option('--tree <dir>', 'the kernel tree to analyse against; never written to', '.')
+    .option('--config <file>', 'configuration file (default: .kreview.json at the tree root)')
+    .option('--show-refuted', 'also report findings the executable model refuted')
+    .option('--no-model', 'skip confirmation by the executable model (findings are then "unknown")')
+    .option('--jobs <n>', 'worker threads for parsing and analysis', positiveInt);
+}
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('kreview')
+    .description(
+      'Linux kernel patch review assistant: reads patch series from mail, lore or GitHub, applies them to a\n' +
+        'tree without touching it, finds lock-context bugs and confirms them with an executable model.',
+    )
+    .version(io.version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => write(s.startsWith('error: ') ? `kreview: ${s}` : s),
+    })
+    .exitOverride();
+
+  program.addHelpText(
+    'after',
+    `
+Inputs (<input...>): a .patch/.diff (git format-patch output or a bare diff), an .eml, an mbox
+(.mbox, .mbx, lore t.mbox.gz), a directory of those, "-" for standard input, or a Message-ID /
+lore URL (fetched from the public-inbox server). Several inputs form one series, in order.
+
+Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input error,
+3 a patch did not apply.`,
+  );
+
+  analysisOptions(
+    program
+      .command('lint')
+      .summary('check a patch or series before sending it')
+      .description(
+        'Apply the patches to a copy of the tree and report the findings the series introduces\n' +
+          '(present after, absent before).',
+      )
+      .argument('<input...>', 'patches, mail, mbox, directory, "-", or a Message-ID')
+      .addOption(FORMAT())
+      .addOption(
+        new Option('--fail-on <severity>', 'lowest severity that makes the exit status 1')
+          .choices(['error', 'warning', 'info', 'never'])
+          .default('warning'),
+      )
+      .option('--all', 'also report findings already present in the functions the series touches')
+      .option('--lore-url <base>', 'public-inbox base URL for Message-ID inputs', 'https://lore.kernel.org/all'),
+  ).action(async (inputs: string[], opts) => {
+    io.status = await runLint(io, inputs, opts);
+  });
+
+  analysisOptions(
+    program
+      .command('check')
+      .summary('analyse a C tree or files as they are, with no patch')
+      .argument('[path...]', 'files or directories inside the tree (default: the whole tree)')
+      .addOption(FORMAT())
+      .addOption(
+        new Option('--fail-on <severity>', 'lowest severity that makes the exit status 1')
+          .choices(['error', 'warning', 'info', 'never'])
+          .default('warning'),
+      ),
+  ).action(async (paths: string[], opts) => {
+    io.status = await runCheck(io, paths, opts);
+  });
+
+  program
+    .command('apply')
+    .summary('apply a series to a copy of the touched files')
+    .description(
+      'Apply the patches, in order, to an in-memory copy of the tree (exact position, then the\n' +
+        'nearest offset, then fuzz of up to two context lines) and write every touched file, fully\n' +
+        'patched, under --out. The tree itself is never written to. Exit 3 when a hunk does not apply.',
+    )
+    .argument('<input...>', 'patches, mail, mbox, directory, "-", or a Message-ID')
+    .requiredOption('--tree <dir>', 'the tree the series applies to (read only)')
+    .requiredOption('--out <dir>', 'where to write the patched files (created; must not be inside --tree)')
+    .option('--lore-url <base>', 'public-inbox base URL for Message-ID inputs', 'https://lore.kernel.org/all')
+    .action(async (inputs: string[], opts) => {
+      io.status = await runApply(io, inputs, opts);
+    });
+
+  program
+    .command('fetch')
+    .summary('download a thread from a public-inbox (lore) server')
+    .description('GET <BASE>/<message-id>/t.mbox.gz and write the thread as an mbox.')
+    .argument('<message-id|url>', 'a Message-ID (with or without <>) or a lore URL of any message of the thread')
+    .option('--lore-url <base>', 'public-inbox base URL', 'https://lore.kernel.org/all')
+    .option('-o, --output <file>', 'write the mbox here instead of standard output')
+    .option('--timeout <seconds>', 'give up after this many seconds', positiveInt, 30)
+    .option('--max-size <MiB>', 'refuse answers larger than this, compressed or not', positiveInt, 64)
+    .action(async (id: string, opts) => {
+      io.status = await runFetch(io, id, opts);
+    });
+
+  program
+    .command('series')
+    .summary('show how the input assembles into series: versions, patches, trailers, missing parts')
+    .argument('<input...>', 'mail, mbox, directory, "-", or a Message-ID')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--lore-url <base>', 'public-inbox base URL for Message-ID inputs', 'https://lore.kernel.org/all')
+    .action(async (inputs: string[], opts) => {
+      io.status = await runSeries(io, inputs, opts);
+    });
+
+  program
+    .command('comments')
+    .summary("extract a review reply's comments with the quoted lines each one answers")
+    .argument('<input...>', 'reply mail(s), mbox, or the text of a list archive page')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (inputs: string[], opts) => {
+      io.status = await runReplyComments(io, inputs, opts);
+    });
+
+  program
+    .command('schema')
+    .summary('print the JSON Schema of the --format json report')
+    .action(() => {
+      io.status = runSchema(io);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit status. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return io.status;
+  } catch (err) {
+    return reportError(io, err);
+  }
+}
+
+function reportError(io: Io, err: unknown): number {
+  if (err instanceof CommanderError) {
+    // --help and --version end through here with exit code 0.
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (err instanceof KreviewError) {
+    io.stderr(`kreview: error: ${oneLine(err.message)}\n`);
+    return err.exitCode;
+  }
+  // A bug in kreview: still one line, with enough to file a report.
+  const e = err as { code?: string; message?: string };
+  if (e && e.code === 'EPIPE') return EXIT.ok;
+  io.stderr(`kreview: error: internal error: ${oneLine(String(e?.message ?? err))} (please report this)\n`);
+  if (process.env.KREVIEW_DEBUG) io.stderr(`${(err as Error)?.stack ?? ''}\n`);
+  return EXIT.usage;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, '; ').trim();
+}

@@ -1,0 +1,72 @@
+/**
+ * What the analysis may ask of a tree. Implemented by src/parse/index/index.ts,
+ * which parses lazily: only the files a question needs (found with `git grep`
+ * in a git tree, a fast text scan otherwise), with parse results cached by
+ * content hash.
+ */
+import type { Expr, IrFunction, Pos } from '../ir.js';
+import type { TreeView } from '../tree.js';
+
+export interface FieldDef {
+  name: string;
+  /** The declared type as written, normalised: `struct mutex`, `struct list_head`, `struct iommu_domain *`. */
+  type: string;
+  pos: Pos;
+}
+
+export interface StructDef {
+  name: string;
+  file: string;
+  pos: Pos;
+  fields: FieldDef[];
+}
+
+export interface GlobalDef {
+  name: string;
+  type: string;
+  file: string;
+  isStatic: boolean;
+  pos: Pos;
+  /** For ops tables and other initialised structs: `.field = function` pairs. */
+  initFields: Record<string, string>;
+}
+
+export type BindingKind = 'work' | 'delayed_work' | 'timer' | 'hrtimer' | 'kthread';
+
+/** A callback bound to a work item, timer or kthread. */
+export interface Binding {
+  kind: BindingKind;
+  /** The callback function's name. */
+  callback: string;
+  /** The initialiser: INIT_WORK, INIT_DELAYED_WORK, DECLARE_WORK, __WORK_INITIALIZER, timer_setup, hrtimer_setup, kthread_run... */
+  via: string;
+  /** The object bound, as an expression (`&gdev->work`), null for kthreads. */
+  target: Expr | null;
+  /** Struct type owning the work/timer field (`group_device`), or null for a global. */
+  struct: string | null;
+  /** Field path inside the struct (`work`, `dwork.work`), or the global's name. */
+  field: string | null;
+  file: string;
+  /** The function in which the binding is made, or null at file scope. */
+  function: string | null;
+  pos: Pos;
+}
+
+export interface TreeIndex {
+  readonly view: TreeView;
+  /** Every definition of `name` (static functions of the same name in different files too). */
+  functions(name: string): IrFunction[];
+  /** The definition that a call from `fromFile` reaches: the static one in that file first. */
+  resolve(name: string, fromFile: string): IrFunction | null;
+  /** Every function defined in a file. */
+  functionsIn(file: string): IrFunction[];
+  /** Functions that contain a call to `name`. */
+  callers(name: string): IrFunction[];
+  struct(name: string): StructDef | null;
+  global(name: string): GlobalDef | null;
+  /** Bindings whose callback is `callback`, or all bindings for a struct field. */
+  bindingsOf(callback: string): Binding[];
+  bindingsFor(struct: string | null, field: string): Binding[];
+  /** Parse problems met so far: files skipped (too large, unreadable) and why. */
+  skipped(): { file: string; reason: string }[];
+}
