@@ -37,11 +37,10 @@ function analysisOptions(cmd: Command): Command {
 export function buildProgram(io: Io): Command {
   const program = new Command('kreview')
     .description(
-      'Linux kernel patch review assistant: reads patch series from mail, lore or GitHub, applies them to a\n' +
-        'tree without touching it, finds lock-context bugs and confirms them with an executable model.',
+      'Linux kernel patch review assistant: reads patch series from mail, lore or GitHub, applies them ' +
+        'to a tree without touching it, finds lock-context bugs and confirms them with an executable model.',
     )
     .version(io.version, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
@@ -65,8 +64,8 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
       .command('lint')
       .summary('check a patch or series before sending it')
       .description(
-        'Apply the patches to a copy of the tree and report the findings the series introduces\n' +
-          '(present after, absent before).',
+        'Apply the patches to a copy of the tree and report the findings the series introduces ' +
+          '(present after, absent before), each pinned to the patch after which it first appears.',
       )
       .argument('<input...>', 'patches, mail, mbox, directory, "-", or a Message-ID')
       .addOption(FORMAT())
@@ -100,8 +99,8 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
     .command('apply')
     .summary('apply a series to a copy of the touched files')
     .description(
-      'Apply the patches, in order, to an in-memory copy of the tree (exact position, then the\n' +
-        'nearest offset, then fuzz of up to two context lines) and write every touched file, fully\n' +
+      'Apply the patches, in order, to an in-memory copy of the tree (exact position, then the ' +
+        'nearest offset, then fuzz of up to two context lines) and write every touched file, fully ' +
         'patched, under --out. The tree itself is never written to. Exit 3 when a hunk does not apply.',
     )
     .argument('<input...>', 'patches, mail, mbox, directory, "-", or a Message-ID')

@@ -108,20 +108,25 @@ export interface ScopeEndInstr {
 
 export type Instr = CallInstr | AssignInstr | DeclInstr | GuardInstr | ScopeEndInstr;
 
+/**
+ * Terminators other than `jump` may carry the comments that directly precede
+ * their statement (`if (x)` with no call in it has no instruction to carry
+ * them); absent when there are none.
+ */
 export type Terminator =
   | { op: 'jump'; to: number }
-  | { op: 'branch'; cond: Expr; then: number; else: number; pos: Pos; text: string }
-  | { op: 'switch'; value: Expr; cases: { values: Expr[] | 'default'; to: number }[]; pos: Pos; text: string }
+  | { op: 'branch'; cond: Expr; then: number; else: number; pos: Pos; text: string; comments?: Comment[] }
+  | { op: 'switch'; value: Expr; cases: { values: Expr[] | 'default'; to: number }[]; pos: Pos; text: string; comments?: Comment[] }
   /**
    * An iterator macro's loop head (`list_for_each_entry(pos, head, member)`,
    * `for_each_*`). `body` is entered once per element; `exit` when done. The
    * dataflow treats it as a two-way branch; the model gives known macros
    * their meaning.
    */
-  | { op: 'foreach'; macro: string; args: Expr[]; body: number; exit: number; pos: Pos; text: string }
-  | { op: 'return'; value: Expr | null; pos: Pos; text: string }
+  | { op: 'foreach'; macro: string; args: Expr[]; body: number; exit: number; pos: Pos; text: string; comments?: Comment[] }
+  | { op: 'return'; value: Expr | null; pos: Pos; text: string; comments?: Comment[] }
   /** After `BUG()`, `panic()`, `unreachable()`... */
-  | { op: 'unreachable'; pos: Pos; text: string };
+  | { op: 'unreachable'; pos: Pos; text: string; comments?: Comment[] };
 
 export interface Block {
   id: number;

@@ -12,13 +12,21 @@ export interface FieldDef {
   /** The declared type as written, normalised: `struct mutex`, `struct list_head`, `struct iommu_domain *`. */
   type: string;
   pos: Pos;
+  /** Annotations on the declaration that say how it is accessed: `__rcu`, `__iomem`, `__percpu`. */
+  annotations?: string[];
+  /** Set when the field is a member of an anonymous struct or union flattened into its owner. */
+  via?: string;
 }
 
 export interface StructDef {
+  /** The tag; an anonymous struct is named after its typedef or as `owner::member`. */
   name: string;
   file: string;
   pos: Pos;
+  /** Fields in order; members of anonymous structs/unions flattened in, members of a named
+   * anonymous-typed member also listed as `member.x`. */
   fields: FieldDef[];
+  union?: boolean;
 }
 
 export interface GlobalDef {
@@ -27,8 +35,10 @@ export interface GlobalDef {
   file: string;
   isStatic: boolean;
   pos: Pos;
-  /** For ops tables and other initialised structs: `.field = function` pairs. */
+  /** For ops tables and other initialised structs: `.field = function` pairs (nested as `a.b`). */
   initFields: Record<string, string>;
+  /** An `extern` declaration rather than the definition. */
+  isExtern?: boolean;
 }
 
 export type BindingKind = 'work' | 'delayed_work' | 'timer' | 'hrtimer' | 'kthread';
@@ -62,11 +72,21 @@ export interface TreeIndex {
   functionsIn(file: string): IrFunction[];
   /** Functions that contain a call to `name`. */
   callers(name: string): IrFunction[];
-  struct(name: string): StructDef | null;
-  global(name: string): GlobalDef | null;
+  /** With `fromFile`, a definition in that file, then its directory, then include/ is preferred
+   * (generic tags such as `struct priv` are defined by many drivers). */
+  struct(name: string, fromFile?: string): StructDef | null;
+  global(name: string, fromFile?: string): GlobalDef | null;
+  /** What a typedef name stands for (`foo_t` -> `struct foo`), or null. */
+  typedef?(name: string, fromFile?: string): string | null;
   /** Bindings whose callback is `callback`, or all bindings for a struct field. */
   bindingsOf(callback: string): Binding[];
   bindingsFor(struct: string | null, field: string): Binding[];
   /** Parse problems met so far: files skipped (too large, unreadable) and why. */
   skipped(): { file: string; reason: string }[];
+  /**
+   * Find the files mentioning all these names in one text search, so later
+   * functions()/callers()/bindingsOf() on them need none. A rule that is about
+   * to ask about many names should call this first.
+   */
+  prefetch?(names: string[]): void;
 }

@@ -1,0 +1,58 @@
+/**
+ * From command-line inputs to one complete series of parsed patches: the
+ * step every command that applies patches starts with.
+ */
+import { InputError } from '../errors.js';
+import { readMessages } from '../mail/input.js';
+import { assembleSeries, requireComplete } from '../mail/series.js';
+import type { PatchMail, Series } from '../mail/schema.js';
+import { parseDiff } from '../parse/diff.js';
+import type { PatchSource } from '../parse/diff-schema.js';
+import type { Io } from './io.js';
+
+export interface LoadedSeries {
+  series: Series;
+  patches: PatchSource[];
+}
+
+function describe(s: Series): string {
+  const prefix = [...s.prefixes, 'PATCH', ...(s.version > 1 ? [`v${s.version}`] : [])].join(' ');
+  return `[${prefix}] "${s.title}" (${s.patches.length}/${s.total} patches)`;
+}
+
+/** Picks the one series the input is about, or says which ones it holds. */
+export function chooseSeries(all: Series[], inputs: string[]): Series {
+  const where = inputs.length ? inputs.join(', ') : '<no input>';
+  if (all.length === 0) throw new InputError(`${where}: no patch found`);
+  if (all.length === 1) return all[0]!;
+  const withPatches = all.filter((s) => s.patches.length > 0);
+  if (withPatches.length === 1) return withPatches[0]!;
+  throw new InputError(
+    `${where}: the input holds ${all.length} series, give one at a time: ${all.map(describe).join('; ')}`,
+  );
+}
+
+/** Parses one patch mail's diff; `total` is the series' length. */
+export function patchSource(pm: PatchMail, total: number): PatchSource {
+  const m = pm.message;
+  const where = `${m.source}: message <${m.messageId}>`;
+  if (pm.diff.trim() === '') throw new InputError(`${m.source}: message <${m.messageId}> has no patch`);
+  return {
+    index: pm.tag.index && pm.tag.index > 0 ? pm.tag.index : 1,
+    total,
+    subject: m.subject,
+    messageId: m.messageId,
+    source: m.source,
+    files: parseDiff(pm.diff, where),
+  };
+}
+
+export async function loadPatchSeries(io: Io, inputs: string[], opts: { loreUrl: string }): Promise<LoadedSeries> {
+  const messages = await readMessages(inputs, { stdin: io.stdin, loreUrl: opts.loreUrl });
+  const { series: all } = assembleSeries(messages);
+  const series = chooseSeries(all, inputs);
+  requireComplete(series);
+  const total = series.patches.length === 1 && series.total === 1 ? 1 : series.total;
+  const patches = series.patches.map((pm) => patchSource(pm, total));
+  return { series, patches };
+}

@@ -1,0 +1,55 @@
+/**
+ * The C front end's public entry points: kernel C text -> tree-sitter tree
+ * (after a length-preserving pre-pass) -> control-flow IR per function.
+ * Nothing here throws on bad C: broken code yields fewer or partial
+ * functions with `parseErrors` counted.
+ */
+import type { IrFunction } from '../ir.js';
+import { parseText } from './parser.js';
+import { prepass } from './prepass.js';
+import { lowerParsed } from './lower.js';
+import type { ParsedFile } from './types.js';
+
+export type { ParsedFile, RecordedAnnotation, MacroSite, MacroGlobal, PrepassResult } from './types.js';
+
+/** Pre-pass and parse one file. `file` is the path relative to the tree (kept in the IR). */
+export function parseC(text: string, file: string): ParsedFile {
+  const pre = prepass(text);
+  const tree = parseText(pre.text);
+  return {
+    file,
+    original: text,
+    text: pre.text,
+    tree,
+    annotations: pre.annotations,
+    macros: pre.macros,
+    globals: pre.globals,
+    caseRanges: pre.caseRanges,
+  };
+}
+
+/** Lower every function definition of a parsed file. Never throws. */
+export function lowerFile(parsed: ParsedFile): IrFunction[] {
+  if (!parsed.tree) return [];
+  try {
+    return lowerParsed(parsed);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Drop the tree so its native memory can be reclaimed by the garbage
+ * collector (the 0.22 binding has no explicit delete); keep the side tables.
+ */
+export function releaseParsed(parsed: ParsedFile): void {
+  parsed.tree = null;
+}
+
+/** One call: parse, lower, release. */
+export function extractFunctions(text: string, file: string): IrFunction[] {
+  const parsed = parseC(text, file);
+  const fns = lowerFile(parsed);
+  releaseParsed(parsed);
+  return fns;
+}

@@ -1,0 +1,202 @@
+/**
+ * Parse results of one file (functions, structs, globals, bindings) kept
+ * between runs, keyed by a hash of the file's path and text and of the code
+ * that produced them, so an edit to the C front end or the extractor never
+ * serves stale facts. Disk entries are v8-serialised, written atomically
+ * (temporary file + rename) and a corrupt one is treated as a miss and
+ * overwritten. A byte-weighted LRU in memory sits on top.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import type { FileFacts } from './extract.js';
+
+/** Bump when FileFacts changes shape in a way the code stamp would not catch. */
+export const CACHE_FORMAT = 1;
+
+/**
+ * `KREVIEW_NO_CACHE=1` disables it; `KREVIEW_CACHE_DIR` overrides the
+ * place; else `$XDG_CACHE_HOME/kreview` or `~/.cache/kreview`.
+ */
+export function cacheDirFromEnv(env: NodeJS.ProcessEnv): string | null {
+  if (env.KREVIEW_NO_CACHE && env.KREVIEW_NO_CACHE !== '0') return null;
+  if (env.KREVIEW_CACHE_DIR) return env.KREVIEW_CACHE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'kreview');
+  const home = env.HOME || homedir();
+  return home ? join(home, '.cache', 'kreview') : null;
+}
+
+let stampMemo: string | null = null;
+
+/**
+ * A hash of the package version and of the sources of the C front end and
+ * of this index (whatever their extension: .ts under the test runner, .js
+ * when built), read once per process.
+ */
+export function codeStamp(): string {
+  if (stampMemo) return stampMemo;
+  const h = createHash('sha1');
+  h.update(`format ${CACHE_FORMAT}\n`);
+  const here = dirname(fileURLToPath(import.meta.url));
+  h.update(`version ${packageVersion(here)}\n`);
+  for (const dir of [here, join(here, '..', 'c'), join(here, '..')]) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((n) => /\.(?:js|ts)$/.test(n) && !n.endsWith('.d.ts')).sort();
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      try {
+        h.update(n);
+        h.update(readFileSync(join(dir, n)));
+      } catch {
+        // A file that vanished between readdir and read changes nothing we can know.
+      }
+    }
+  }
+  stampMemo = h.digest('hex').slice(0, 16);
+  return stampMemo;
+}
+
+function packageVersion(from: string): string {
+  let dir = from;
+  for (let i = 0; i < 8; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'kreview') return String(pkg.version);
+    } catch {
+      // keep walking up
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return '0.0.0';
+}
+
+export interface CacheStats {
+  memHits: number;
+  diskHits: number;
+  misses: number;
+  writes: number;
+  corrupt: number;
+}
+
+export interface FactsCacheOptions {
+  /** Directory for disk entries; null keeps the cache in memory only. */
+  dir: string | null;
+  /** Budget of the memory LRU, in source bytes of the cached files (default 64 MiB). */
+  memBytes?: number;
+  /** Overrides the code stamp (tests). */
+  stamp?: string;
+}
+
+export class FactsCache {
+  readonly dir: string | null;
+  readonly stats: CacheStats = { memHits: 0, diskHits: 0, misses: 0, writes: 0, corrupt: 0 };
+  private readonly mem = new Map<string, { facts: FileFacts; weight: number }>();
+  private memUsed = 0;
+  private readonly memBudget: number;
+  private readonly stamp: string;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(opts: FactsCacheOptions) {
+    this.dir = opts.dir ? join(opts.dir, `facts-v${CACHE_FORMAT}`) : null;
+    this.memBudget = opts.memBytes ?? 64 * 1024 * 1024;
+    this.stamp = opts.stamp ?? codeStamp();
+  }
+
+  key(file: string, text: string): string {
+    return createHash('sha1').update(this.stamp).update('\0').update(file).update('\0').update(text).digest('hex');
+  }
+
+  get(key: string): FileFacts | undefined {
+    const m = this.mem.get(key);
+    if (m) {
+      this.mem.delete(key);
+      this.mem.set(key, m);
+      this.stats.memHits++;
+      return m.facts;
+    }
+    if (this.dir) {
+      const path = this.pathOf(key);
+      let buf: Buffer | null = null;
+      try {
+        buf = readFileSync(path);
+      } catch {
+        buf = null;
+      }
+      if (buf) {
+        const facts = decode(buf);
+        if (facts) {
+          this.stats.diskHits++;
+          this.remember(key, facts, buf.length);
+          return facts;
+        }
+        this.stats.corrupt++;
+      }
+    }
+    this.stats.misses++;
+    return undefined;
+  }
+
+  /** `weight`: the source size, for the memory budget. */
+  set(key: string, facts: FileFacts, weight: number): void {
+    this.remember(key, facts, weight);
+    if (!this.dir) return;
+    const path = this.pathOf(key);
+    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      const sub = dirname(path);
+      if (!this.madeDirs.has(sub)) {
+        mkdirSync(sub, { recursive: true });
+        this.madeDirs.add(sub);
+      }
+      writeFileSync(tmp, serialize({ format: CACHE_FORMAT, facts }));
+      renameSync(tmp, path);
+      this.stats.writes++;
+    } catch {
+      // The cache is an optimisation: a read-only or full disk must not fail the analysis.
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing was written
+      }
+    }
+  }
+
+  pathOf(key: string): string {
+    return join(this.dir ?? '', key.slice(0, 2), `${key}.v8`);
+  }
+
+  private remember(key: string, facts: FileFacts, weight: number): void {
+    const old = this.mem.get(key);
+    if (old) {
+      this.memUsed -= old.weight;
+      this.mem.delete(key);
+    }
+    this.mem.set(key, { facts, weight });
+    this.memUsed += weight;
+    for (const [k, v] of this.mem) {
+      if (this.memUsed <= this.memBudget || this.mem.size <= 1) break;
+      this.mem.delete(k);
+      this.memUsed -= v.weight;
+    }
+  }
+}
+
+function decode(buf: Buffer): FileFacts | null {
+  try {
+    const v = deserialize(buf) as { format?: number; facts?: FileFacts };
+    const f = v?.facts;
+    if (v?.format !== CACHE_FORMAT || !f || typeof f.file !== 'string') return null;
+    if (!Array.isArray(f.functions) || !Array.isArray(f.structs) || !Array.isArray(f.globals) || !Array.isArray(f.bindings)) return null;
+    return f;
+  } catch {
+    return null;
+  }
+}

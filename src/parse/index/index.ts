@@ -1,0 +1,398 @@
+/**
+ * The lazy tree index: answers "where is f defined, who calls f, what is in
+ * struct s, what is bound to that work" by parsing only the files a text
+ * search says can matter, with each file's facts cached by content hash
+ * (src/parse/index/cache.ts) and every answer memoised for the life of the
+ * index (a view is a snapshot).
+ */
+import type { IrFunction } from '../ir.js';
+import type { TreeView } from '../tree.js';
+import { lowerFile, parseC, releaseParsed } from '../c/api.js';
+import type { Binding, GlobalDef, StructDef, TreeIndex } from './types.js';
+import { cacheDirFromEnv, FactsCache, type CacheStats } from './cache.js';
+import { extractFacts, type FileFacts } from './extract.js';
+import { FileSearch, type SearchStats } from './files.js';
+import { mayDeclareGlobal, mayDefineFunction, mayDefineTypedef, wordOccurrences } from './text-scan.js';
+import { accessKey } from './types-of.js';
+
+export interface IndexOptions {
+  /** Restrict searches to these paths (relative to the root). */
+  scope?: string[];
+  /** Keep parse results on disk between runs (default true; KREVIEW_NO_CACHE=1 turns it off). */
+  cache?: boolean;
+  /** Cache directory; default from the environment (see cacheDirFromEnv). */
+  cacheDir?: string;
+  /** Environment to read the cache settings from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Files larger than this are not parsed and are reported by skipped() (default 4 MiB). */
+  maxFileBytes?: number;
+  /** Memory budget of the parse-result LRU, in source bytes (default 64 MiB). */
+  memBytes?: number;
+}
+
+export interface IndexStats {
+  /** Files parsed in this index (cache misses). */
+  parsed: number;
+  parseMs: number;
+  cache: CacheStats;
+  search: SearchStats;
+}
+
+export interface Index extends TreeIndex {
+  prefetch(names: string[]): void;
+  typedef(name: string, fromFile?: string): string | null;
+  /** Every definition of a struct tag (drivers reuse generic tags). */
+  structs(name: string): StructDef[];
+  /** Every file-scope definition or declaration of a global. */
+  globals(name: string): GlobalDef[];
+  /** Parse (or load from cache) these files now, e.g. every file `check` analyses. */
+  loadFiles(files: string[]): void;
+  /** Everything the index knows about one file, or null when it is missing or skipped. */
+  facts(file: string): FileFacts | null;
+  stats(): IndexStats;
+}
+
+const DEFAULT_MAX = 4 * 1024 * 1024;
+
+/** Macro names that bind a callback; a file without one of them has no binding to offer. */
+const BINDER_WORDS =
+  /\b(?:INIT_(?:DELAYED_|DEFERRABLE_|RCU_)?WORK\w*|DECLARE_(?:DELAYED_|DEFERRABLE_)?WORK|__(?:DELAYED_)?WORK_INITIALIZER|__TIMER_INITIALIZER|DEFINE_TIMER|timer_setup\w*|setup_\w*timer|__init_timer|hrtimer_setup\w*|hrtimer_init\w*|function|kthread_\w+)\b/;
+
+/** Typedefs the analysis meets constantly that never name a struct worth a search. */
+const SCALAR_TYPEDEFS = new Set([
+  'u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64', '__u8', '__u16', '__u32', '__u64', '__le16', '__le32', '__le64',
+  '__be16', '__be32', '__be64', 'size_t', 'ssize_t', 'bool', 'dma_addr_t', 'phys_addr_t', 'resource_size_t', 'gfp_t',
+  'pid_t', 'uid_t', 'gid_t', 'loff_t', 'off_t', 'ktime_t', 'atomic_t', 'atomic64_t', 'atomic_long_t', 'refcount_t',
+  'spinlock_t', 'raw_spinlock_t', 'rwlock_t', 'seqlock_t', 'seqcount_t', 'wait_queue_head_t', 'irqreturn_t', 'uintptr_t',
+  'uint8_t', 'uint16_t', 'uint32_t', 'uint64_t', 'int8_t', 'int16_t', 'int32_t', 'int64_t', 'cpumask_t', 'nodemask_t',
+  'umode_t', 'dev_t', 'sector_t', 'blk_status_t', 'vm_fault_t', 'netdev_tx_t', 'work_func_t', 'pgoff_t', 'pte_t',
+]);
+
+/** Some line has `word` as a whole word and a binder name. */
+function bindsOnOneLine(text: string, word: string): boolean {
+  for (const i of wordOccurrences(text, word)) {
+    const start = text.lastIndexOf('\n', i) + 1;
+    let end = text.indexOf('\n', i);
+    if (end < 0) end = text.length;
+    if (BINDER_WORDS.test(text.slice(start, end))) return true;
+  }
+  return false;
+}
+
+export function createIndex(view: TreeView, opts: IndexOptions = {}): Index {
+  return new LazyIndex(view, opts);
+}
+
+function dirOf(f: string): string {
+  const i = f.lastIndexOf('/');
+  return i < 0 ? '' : f.slice(0, i);
+}
+
+/** Lower is closer to `fromFile`: same file, same directory, include/, the rest, arch/. */
+function distance(file: string, fromFile: string | undefined): number {
+  if (fromFile === undefined) return file.startsWith('include/') ? 1 : file.startsWith('arch/') ? 3 : 2;
+  if (file === fromFile) return -1;
+  if (dirOf(file) === dirOf(fromFile)) return 0;
+  if (file.startsWith('include/')) return 1;
+  if (file.startsWith('arch/')) return 3;
+  return 2;
+}
+
+function closest<T extends { file: string }>(defs: T[], fromFile: string | undefined): T | null {
+  let best: T | null = null;
+  let bestD = Infinity;
+  for (const d of defs) {
+    const dist = distance(d.file, fromFile);
+    if (dist < bestD || (dist === bestD && best && d.file < best.file)) {
+      best = d;
+      bestD = dist;
+    }
+  }
+  return best;
+}
+
+export function fieldsOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+}
+
+class LazyIndex implements Index {
+  private readonly cache: FactsCache;
+  private readonly search: FileSearch;
+  private readonly maxBytes: number;
+  private readonly keys = new Map<string, string | null>();
+  private readonly skips = new Map<string, string>();
+  private parsedCount = 0;
+  private parseMs = 0;
+  private readonly fnMemo = new Map<string, IrFunction[]>();
+  private readonly callerMemo = new Map<string, IrFunction[]>();
+  private readonly structMemo = new Map<string, StructDef[]>();
+  private readonly globalMemo = new Map<string, GlobalDef[]>();
+  private readonly typedefMemo = new Map<string, { file: string; type: string }[]>();
+  private readonly bindOfMemo = new Map<string, Binding[]>();
+  private readonly bindForMemo = new Map<string, Binding[]>();
+  private readonly resolvedBindings = new WeakMap<Binding, Binding>();
+
+  constructor(
+    readonly view: TreeView,
+    opts: IndexOptions,
+  ) {
+    const env = opts.env ?? process.env;
+    const dir = opts.cache === false ? null : (opts.cacheDir ?? cacheDirFromEnv(env));
+    this.cache = new FactsCache({ dir, memBytes: opts.memBytes });
+    this.search = new FileSearch(view, { scope: opts.scope, cacheDir: dir });
+    this.maxBytes = opts.maxFileBytes ?? DEFAULT_MAX;
+  }
+
+  stats(): IndexStats {
+    return { parsed: this.parsedCount, parseMs: this.parseMs, cache: { ...this.cache.stats }, search: { ...this.search.stats } };
+  }
+
+  skipped(): { file: string; reason: string }[] {
+    return [...this.skips].map(([file, reason]) => ({ file, reason }));
+  }
+
+  prefetch(names: string[]): void {
+    this.search.mentions(names);
+  }
+
+  loadFiles(files: string[]): void {
+    for (const f of files) this.facts(f);
+  }
+
+  facts(file: string): FileFacts | null {
+    const known = this.keys.get(file);
+    if (known === null) return null;
+    if (known !== undefined) {
+      const hit = this.cache.get(known);
+      if (hit) return hit;
+    }
+    const text = this.read(file);
+    if (text === null) {
+      this.keys.set(file, null);
+      return null;
+    }
+    if (text.length > this.maxBytes) {
+      this.keys.set(file, null);
+      this.skips.set(file, `larger than ${this.maxBytes} bytes (${text.length})`);
+      return null;
+    }
+    const key = this.cache.key(file, text);
+    this.keys.set(file, key);
+    if (known !== key) {
+      const hit = this.cache.get(key);
+      if (hit) return hit;
+    }
+    const t0 = performance.now();
+    let facts: FileFacts;
+    try {
+      const parsed = parseC(text, file);
+      const fns = lowerFile(parsed);
+      facts = extractFacts(parsed, fns);
+      releaseParsed(parsed);
+    } catch (err) {
+      this.skips.set(file, `parse failed: ${(err as Error).message}`);
+      facts = { file, functions: [], structs: [], globals: [], bindings: [], typedefs: {} };
+    }
+    this.parseMs += performance.now() - t0;
+    this.parsedCount++;
+    this.cache.set(key, facts, text.length);
+    return facts;
+  }
+
+  private factsOf(files: Iterable<string>): FileFacts[] {
+    const out: FileFacts[] = [];
+    for (const f of files) {
+      const x = this.facts(f);
+      if (x) out.push(x);
+    }
+    return out;
+  }
+
+  private mentioning(name: string): string[] {
+    return this.search.mentions([name]).get(name) ?? [];
+  }
+
+  /** Mentioning files whose text also passes `test` (read, not parsed). */
+  private mentioningWith(name: string, test: RegExp | ((text: string) => boolean)): string[] {
+    return this.mentioning(name).filter((f) => {
+      const t = this.read(f);
+      return t !== null && (typeof test === 'function' ? test(t) : test.test(t));
+    });
+  }
+
+  private read(file: string): string | null {
+    try {
+      return this.view.read(file);
+    } catch (err) {
+      this.skips.set(file, `unreadable: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
+  functions(name: string): IrFunction[] {
+    const hit = this.fnMemo.get(name);
+    if (hit) return hit;
+    // A definition's name is on a line that starts at column 0 in kernel style;
+    // calls are indented. Prototypes pass too and cost only a parse.
+    const out: IrFunction[] = [];
+    for (const f of this.factsOf(this.mentioningWith(name, (t) => mayDefineFunction(t, name)))) for (const fn of f.functions) if (fn.name === name) out.push(fn);
+    out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pos.line - b.pos.line));
+    this.fnMemo.set(name, out);
+    return out;
+  }
+
+  resolve(name: string, fromFile: string): IrFunction | null {
+    // The caller's own file first: no search needed.
+    const own = this.facts(fromFile)?.functions.find((f) => f.name === name);
+    if (own) return own;
+    const visible = this.functions(name).filter((f) => !f.isStatic || f.file.endsWith('.h'));
+    return closest(visible, fromFile);
+  }
+
+  functionsIn(file: string): IrFunction[] {
+    return this.facts(file)?.functions ?? [];
+  }
+
+  callers(name: string): IrFunction[] {
+    const hit = this.callerMemo.get(name);
+    if (hit) return hit;
+    const out: IrFunction[] = [];
+    for (const f of this.factsOf(this.mentioning(name))) {
+      for (const fn of f.functions) {
+        if (fn.blocks.some((b) => b.instrs.some((i) => i.op === 'call' && i.callee === name))) out.push(fn);
+      }
+    }
+    this.callerMemo.set(name, out);
+    return out;
+  }
+
+  structs(name: string): StructDef[] {
+    const hit = this.structMemo.get(name);
+    if (hit) return hit;
+    let out: StructDef[] = [];
+    const sep = name.indexOf('::');
+    if (sep > 0) {
+      // An anonymous member's type lives beside its owner.
+      const files = new Set(this.structs(name.slice(0, sep)).map((s) => s.file));
+      for (const f of this.factsOf(files)) out.push(...f.structs.filter((s) => s.name === name));
+    } else if (/^[A-Za-z_]\w*$/.test(name)) {
+      const ere = `(struct|union)[[:space:]]+([A-Za-z0-9_]+[[:space:]]+)*${name}[[:space:]]*(\\{|$)`;
+      const js = new RegExp(`(?:struct|union)\\s+(?:\\w+\\s+)*${name}\\s*(?:\\{|$)`, 'm');
+      for (const f of this.factsOf(this.search.linesMatching(ere, js))) out.push(...f.structs.filter((s) => s.name === name));
+      if (out.length === 0) {
+        // `typedef struct { ... } name;` is indexed under the typedef's name.
+        for (const t of this.typedefDefs(name)) {
+          out.push(...(this.facts(t.file)?.structs.filter((s) => s.name === name) ?? []));
+        }
+      }
+    }
+    out = out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    this.structMemo.set(name, out);
+    return out;
+  }
+
+  struct(name: string, fromFile?: string): StructDef | null {
+    if (fromFile) {
+      const own = this.facts(fromFile)?.structs.find((s) => s.name === name);
+      if (own) return own;
+    }
+    return closest(this.structs(name), fromFile);
+  }
+
+  globals(name: string): GlobalDef[] {
+    const hit = this.globalMemo.get(name);
+    if (hit) return hit;
+    const out: GlobalDef[] = [];
+    for (const f of this.factsOf(this.mentioningWith(name, (t) => mayDeclareGlobal(t, name)))) out.push(...f.globals.filter((g) => g.name === name));
+    this.globalMemo.set(name, out);
+    return out;
+  }
+
+  global(name: string, fromFile?: string): GlobalDef | null {
+    if (fromFile) {
+      const own = this.facts(fromFile)?.globals.find((g) => g.name === name && !g.isExtern);
+      if (own) return own;
+    }
+    const all = this.globals(name);
+    // A static in another .c file is invisible from `fromFile`; without one, any definition will do.
+    const defs = all.filter((g) => !g.isExtern && (!g.isStatic || fromFile === undefined || g.file === fromFile || g.file.endsWith('.h')));
+    return closest(defs, fromFile) ?? closest(all.filter((g) => g.isExtern), fromFile);
+  }
+
+  private typedefDefs(name: string): { file: string; type: string }[] {
+    const hit = this.typedefMemo.get(name);
+    if (hit) return hit;
+    const out: { file: string; type: string }[] = [];
+    if (!SCALAR_TYPEDEFS.has(name)) {
+      for (const f of this.factsOf(this.mentioningWith(name, (t) => mayDefineTypedef(t, name)))) {
+        const t = f.typedefs[name];
+        if (t !== undefined) out.push({ file: f.file, type: t });
+      }
+    }
+    this.typedefMemo.set(name, out);
+    return out;
+  }
+
+  typedef(name: string, fromFile?: string): string | null {
+    if (fromFile) {
+      const own = this.facts(fromFile)?.typedefs[name];
+      if (own !== undefined) return own;
+    }
+    return closest(this.typedefDefs(name), fromFile)?.type ?? null;
+  }
+
+  /** A binding whose target the file alone could not type, resolved with the whole index. */
+  private resolved(b: Binding, facts: FileFacts): Binding {
+    if (b.struct !== null || b.field === null || !b.field.includes('->') || !b.target || !b.function) return b;
+    const memo = this.resolvedBindings.get(b);
+    if (memo) return memo;
+    const fn = facts.functions.find((f) => f.name === b.function && f.pos.line <= b.pos.line && f.pos.endLine >= b.pos.line);
+    const key = fn ? accessKey(fn, b.target, this) : null;
+    const r = key?.resolved ? { ...b, struct: key.struct, field: key.field } : b;
+    this.resolvedBindings.set(b, r);
+    return r;
+  }
+
+  bindingsOf(callback: string): Binding[] {
+    const hit = this.bindOfMemo.get(callback);
+    if (hit) return hit;
+    const out: Binding[] = [];
+    for (const f of this.factsOf(this.mentioningWith(callback, BINDER_WORDS))) {
+      for (const b of f.bindings) if (b.callback === callback) out.push(this.resolved(b, f));
+    }
+    this.bindOfMemo.set(callback, out);
+    return out;
+  }
+
+  bindingsFor(struct: string | null, field: string): Binding[] {
+    const memoKey = `${struct ?? ''}\0${field}`;
+    const hit = this.bindForMemo.get(memoKey);
+    if (hit) return hit;
+    let files: string[];
+    if (struct === null) {
+      const root = field.split('.')[0]!.replace(/\[\]$/, '');
+      files = this.mentioningWith(root, (t) => bindsOnOneLine(t, root));
+    } else {
+      const last = field.split('.').pop()!.replace(/\[\]$/, '');
+      const structName = struct.split('::')[0]!;
+      const both = this.search.mentions([structName, last]);
+      const withField = new Set(both.get(last) ?? []);
+      // A file that binds `x->field` names the field and a binder on one line, and names
+      // the struct (the type of x) somewhere; a struct reached only through a typedef is missed.
+      files = (both.get(structName) ?? []).filter((f) => {
+        if (!withField.has(f)) return false;
+        const t = this.read(f);
+        return t !== null && bindsOnOneLine(t, last);
+      });
+    }
+    const out: Binding[] = [];
+    for (const f of this.factsOf(files)) {
+      for (const b of f.bindings) {
+        const r = this.resolved(b, f);
+        if (r.struct === struct && r.field !== null && fieldsOverlap(r.field, field)) out.push(r);
+      }
+    }
+    this.bindForMemo.set(memoKey, out);
+    return out;
+  }
+}

@@ -1,0 +1,386 @@
+/**
+ * Forward lock-set dataflow over one function's IR blocks. For every lock
+ * the function touches it tracks the set of states it may be in on the
+ * paths reaching a point: E (as the caller had it), H (held), R (released).
+ * "Held for sure" is {H}; "maybe held" contains H. Trylock-like results are
+ * pending until a branch on their value tells which edge holds the lock.
+ */
+import type { Block, CallInstr, Expr, Instr, Pos, Terminator } from '../parse/ir.js';
+import {
+  acquirePrim,
+  assertPrim,
+  ASSERT_COND,
+  guardPrim,
+  IS_HELD,
+  isDowngrade,
+  releasePrim,
+  type AcquirePrim,
+  type LockMode,
+} from './primitives.js';
+import { lockRef, parsePath, type FnScope, type LockRef } from './lockpath.js';
+
+export const E = 1;
+export const H = 2;
+export const R = 4;
+
+export interface Site {
+  file: string;
+  function: string;
+  line: number;
+  column: number;
+  text: string;
+}
+
+export interface LockFact {
+  lock: LockRef;
+  /** Bit set of E | H | R. */
+  states: number;
+  mode: LockMode;
+  /** Where it was last acquired (or asserted) on some path. */
+  site: Site | null;
+  /** Held because an assert or annotation says so, not because it was taken here. */
+  assumed: boolean;
+}
+
+interface Pending {
+  lock: LockRef;
+  mode: LockMode;
+  when: 'nonzero' | 'zero';
+  site: Site;
+}
+
+export interface State {
+  locks: Map<string, LockFact>;
+  pending: Map<string, Pending>;
+}
+
+/** What calling another function does to the caller's locks (from the callee's summary). */
+export interface CallEffect {
+  acquires: { lock: LockRef; mode: LockMode; site: Site }[];
+  releases: LockRef[];
+}
+
+export interface FlowHooks {
+  /** The effect of a call to a non-primitive; null when unknown. */
+  callEffect?(call: CallInstr, scope: FnScope): CallEffect | null;
+}
+
+export interface ReturnState {
+  term: Terminator & { op: 'return' };
+  state: State;
+}
+
+export interface Flow {
+  scope: FnScope;
+  /** The state just before an instruction (reachable instructions only). */
+  before: Map<Instr, State>;
+  /** The state before each branch terminator, keyed by block id. */
+  atTerm: Map<number, State>;
+  returns: ReturnState[];
+  /** Locks the function treats as held on entry: annotations, asserts, released before taken. */
+  entryHeld: Set<string>;
+}
+
+export function siteOf(scope: FnScope, pos: Pos, text: string): Site {
+  return { file: scope.fn.file, function: scope.fn.name, line: pos.line, column: pos.column, text };
+}
+
+function emptyState(): State {
+  return { locks: new Map(), pending: new Map() };
+}
+
+function clone(s: State): State {
+  return { locks: new Map([...s.locks].map(([k, v]) => [k, { ...v }])), pending: new Map(s.pending) };
+}
+
+function join(a: State | undefined, b: State): { state: State; changed: boolean } {
+  if (!a) return { state: clone(b), changed: true };
+  let changed = false;
+  const out = clone(a);
+  const keys = new Set([...a.locks.keys(), ...b.locks.keys()]);
+  for (const k of keys) {
+    const x = out.locks.get(k);
+    const y = b.locks.get(k);
+    if (x && y) {
+      const st = x.states | y.states;
+      if (st !== x.states) changed = true;
+      x.states = st;
+      x.site = x.site ?? y.site;
+      x.assumed = x.assumed && y.assumed;
+    } else if (y) {
+      out.locks.set(k, { ...y, states: y.states | E });
+      changed = true;
+    } else if (x && !(x.states & E)) {
+      x.states |= E;
+      changed = true;
+    }
+  }
+  for (const [k, p] of b.pending) {
+    if (!out.pending.has(k)) {
+      out.pending.set(k, p);
+      changed = true;
+    }
+  }
+  return { state: out, changed };
+}
+
+function set(s: State, lock: LockRef, states: number, mode: LockMode, site: Site | null, assumed = false): void {
+  const cur = s.locks.get(lock.key);
+  s.locks.set(lock.key, { lock: cur?.lock ?? lock, states, mode, site: site ?? cur?.site ?? null, assumed });
+}
+
+/** Locks an assert-like call claims are held: `lockdep_assert_held(&x)`, `lockdep_assert(lockdep_is_held(&x))`. */
+export function assertedLocks(call: CallInstr, scope: FnScope, calls: Map<string, CallInstr>): { expr: Expr; mode: 'held' | 'not_held' }[] {
+  const name = call.callee;
+  if (!name) return [];
+  const a = assertPrim(name);
+  if (a && call.args[0]) return [{ expr: call.args[0], mode: a }];
+  if (ASSERT_COND.has(name) && call.args[0]) {
+    const out: { expr: Expr; mode: 'held' | 'not_held' }[] = [];
+    const visit = (e: Expr, neg: boolean): void => {
+      if (e.k === 'unary' && e.op === '!') return visit(e.arg, !neg);
+      if (e.k === 'binary' && e.op === '&&') {
+        visit(e.left, neg);
+        visit(e.right, neg);
+        return;
+      }
+      if (e.k === 'id') {
+        const c = calls.get(e.name);
+        if (c?.callee && IS_HELD.has(c.callee) && c.args[0]) out.push({ expr: c.args[0], mode: neg ? 'not_held' : 'held' });
+        return;
+      }
+      if (e.k === 'unknown') {
+        const m = /lockdep_is_held\(\s*([^()]+?)\s*\)/.exec(e.text);
+        const p = m ? parsePath(m[1]!) : null;
+        if (p) out.push({ expr: p, mode: neg ? 'not_held' : 'held' });
+      }
+    };
+    visit(call.args[0], false);
+    return out;
+  }
+  const w = scope.config.assertWrappers[name];
+  if (w) {
+    const path = parsePath(w.lock);
+    if (!path) return [];
+    // The wrapper's lock is written in terms of its first parameter (or of the parameter it names).
+    return [{ expr: { k: 'unary', op: '&', arg: bindWrapperPath(path, call) }, mode: w.mode }];
+  }
+  return [];
+}
+
+function bindWrapperPath(path: Expr, call: CallInstr): Expr {
+  const arg = call.args[0];
+  if (!arg) return path;
+  const swap = (e: Expr): Expr => {
+    if (e.k === 'id') return arg;
+    if (e.k === 'field') return { ...e, base: swap(e.base) };
+    return e;
+  };
+  return swap(path);
+}
+
+/** Temporaries holding call results, for `lockdep_assert(lockdep_is_held(x))` after hoisting. */
+export function resultCalls(blocks: Block[]): Map<string, CallInstr> {
+  const m = new Map<string, CallInstr>();
+  for (const b of blocks) for (const i of b.instrs) if (i.op === 'call' && i.result?.k === 'id') m.set(i.result.name, i);
+  return m;
+}
+
+function lockOfArgs(args: Expr[], scope: FnScope, kind: AcquirePrim['kind'] | null): LockRef | null {
+  const a = args[0];
+  if (!a) return null;
+  return lockRef(a, scope, kind);
+}
+
+function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls: Map<string, CallInstr>, entryHeld: Set<string>): void {
+  if (ins.op === 'guard') {
+    const g = guardPrim(ins.class);
+    if (!g) return;
+    const lock = lockOfArgs(ins.args, scope, g.kind);
+    if (lock) set(s, lock, H, g.mode, siteOf(scope, ins.pos, ins.text));
+    return;
+  }
+  if (ins.op === 'scope_end') {
+    if (ins.kind !== 'guard') return;
+    const g = guardPrim(ins.class);
+    if (!g) return;
+    const lock = lockOfArgs(ins.args, scope, g.kind);
+    if (lock) set(s, lock, R, g.mode, null);
+    return;
+  }
+  if (ins.op === 'assign') {
+    // A pending trylock result copied into a variable stays pending under the new name.
+    if (ins.target.k === 'id' && ins.value.k === 'id' && s.pending.has(ins.value.name)) {
+      s.pending.set(ins.target.name, s.pending.get(ins.value.name)!);
+    } else if (ins.target.k === 'id') s.pending.delete(ins.target.name);
+    return;
+  }
+  if (ins.op !== 'call') return;
+  const name = ins.callee;
+  if (ins.result?.k === 'id') s.pending.delete(ins.result.name);
+  if (!name) return;
+  const acq = acquirePrim(name);
+  if (acq) {
+    const lock = lockOfArgs(ins.args, scope, acq.kind);
+    if (!lock) return;
+    const site = siteOf(scope, ins.pos, ins.text);
+    if (acq.cond === 'none' || !ins.result) {
+      if (acq.cond !== 'nonzero') set(s, lock, H, acq.mode, site);
+    } else if (ins.result.k === 'id') {
+      s.pending.set(ins.result.name, { lock, mode: acq.mode, when: acq.cond, site });
+    }
+    return;
+  }
+  const relp = releasePrim(name);
+  if (relp) {
+    const lock = lockOfArgs(ins.args, scope, relp.kind);
+    if (!lock) return;
+    const cur = s.locks.get(lock.key);
+    if (!cur || cur.states & E) entryHeld.add(lock.key);
+    set(s, lock, R, cur?.mode ?? 'excl', null);
+    return;
+  }
+  if (isDowngrade(name)) {
+    const lock = lockOfArgs(ins.args, scope, 'rwsem');
+    const cur = lock && s.locks.get(lock.key);
+    if (cur) cur.mode = 'shared';
+    return;
+  }
+  const asserted = assertedLocks(ins, scope, calls);
+  if (asserted.length) {
+    for (const a of asserted) {
+      if (a.mode !== 'held') continue;
+      const lock = lockRef(a.expr, scope, null);
+      const cur = s.locks.get(lock.key);
+      if (!cur || cur.states & E) entryHeld.add(lock.key);
+      if (!cur || cur.states !== H) set(s, lock, H, cur?.mode ?? 'excl', siteOf(scope, ins.pos, ins.text), true);
+    }
+    return;
+  }
+  const eff = hooks.callEffect?.(ins, scope);
+  if (eff) {
+    for (const r of eff.releases) {
+      const cur = s.locks.get(r.key);
+      if (!cur || cur.states & E) entryHeld.add(r.key);
+      set(s, r, R, cur?.mode ?? 'excl', null);
+    }
+    for (const a of eff.acquires) set(s, a.lock, H, a.mode, a.site);
+  }
+}
+
+/** Which variable a condition tests, and on which edge it is non-zero. */
+function testedVar(cond: Expr): { name: string; thenNonzero: boolean } | null {
+  if (cond.k === 'id') return { name: cond.name, thenNonzero: true };
+  if (cond.k === 'unary' && cond.op === '!') {
+    const t = testedVar(cond.arg);
+    return t ? { name: t.name, thenNonzero: !t.thenNonzero } : null;
+  }
+  if (cond.k === 'cast') return testedVar(cond.arg);
+  if (cond.k === 'binary' && cond.left.k === 'id' && cond.right.k === 'num' && cond.right.value === 0) {
+    if (cond.op === '!=' || cond.op === '<') return { name: cond.left.name, thenNonzero: true };
+    if (cond.op === '==') return { name: cond.left.name, thenNonzero: false };
+  }
+  return null;
+}
+
+function successors(t: Terminator): number[] {
+  switch (t.op) {
+    case 'jump':
+      return [t.to];
+    case 'branch':
+      return [t.then, t.else];
+    case 'switch':
+      return t.cases.map((c) => c.to);
+    case 'foreach':
+      return [t.body, t.exit];
+    default:
+      return [];
+  }
+}
+
+/** The state on the edge from a terminator to one successor (branch refinement of pending trylocks). */
+function edgeState(s: State, t: Terminator, to: number, which: number): State {
+  if (t.op !== 'branch' || s.pending.size === 0) return s;
+  const tv = testedVar(t.cond);
+  if (!tv) return s;
+  const p = s.pending.get(tv.name);
+  if (!p) return s;
+  const out = clone(s);
+  out.pending.delete(tv.name);
+  const nonzero = which === 0 ? tv.thenNonzero : !tv.thenNonzero;
+  const acquired = p.when === 'nonzero' ? nonzero : !nonzero;
+  if (t.then === t.else) return out;
+  void to;
+  if (acquired) set(out, p.lock, H, p.mode, p.site);
+  return out;
+}
+
+/** Initial state: locks the prototype says are held (`__must_hold`). */
+function entryState(scope: FnScope, entryHeld: Set<string>): State {
+  const s = emptyState();
+  for (const text of [...scope.fn.annotations.mustHold, ...scope.fn.annotations.releases]) {
+    const p = parsePath(text);
+    if (!p) continue;
+    const lock = lockRef(p, scope, null);
+    entryHeld.add(lock.key);
+    set(s, lock, H, 'excl', siteOf(scope, scope.fn.pos, `__must_hold(${text})`), true);
+  }
+  return s;
+}
+
+export function analyseFunction(scope: FnScope, hooks: FlowHooks = {}): Flow {
+  const fn = scope.fn;
+  const blocks = new Map(fn.blocks.map((b) => [b.id, b]));
+  const calls = resultCalls(fn.blocks);
+  const entryHeld = new Set<string>();
+  const inState = new Map<number, State>();
+  inState.set(fn.entry, entryState(scope, entryHeld));
+  const work: number[] = [fn.entry];
+  const queued = new Set<number>(work);
+  let steps = 0;
+  const limit = fn.blocks.length * 50 + 1000;
+  while (work.length && steps++ < limit) {
+    const id = work.shift()!;
+    queued.delete(id);
+    const b = blocks.get(id);
+    const st0 = inState.get(id);
+    if (!b || !st0) continue;
+    const s = clone(st0);
+    for (const ins of b.instrs) transfer(s, ins, scope, hooks, calls, entryHeld);
+    successors(b.term).forEach((to, which) => {
+      const es = edgeState(s, b.term, to, which);
+      const j = join(inState.get(to), es);
+      if (j.changed) {
+        inState.set(to, j.state);
+        if (!queued.has(to)) {
+          queued.add(to);
+          work.push(to);
+        }
+      }
+    });
+  }
+  // Final pass: record the state before every instruction and at every return.
+  const before = new Map<Instr, State>();
+  const atTerm = new Map<number, State>();
+  const returns: ReturnState[] = [];
+  for (const b of fn.blocks) {
+    const st0 = inState.get(b.id);
+    if (!st0) continue;
+    const s = clone(st0);
+    for (const ins of b.instrs) {
+      before.set(ins, clone(s));
+      transfer(s, ins, scope, hooks, calls, entryHeld);
+    }
+    atTerm.set(b.id, s);
+    if (b.term.op === 'return') returns.push({ term: b.term, state: s });
+  }
+  return { scope, before, atTerm, returns, entryHeld };
+}
+
+export function mustHeld(s: State): LockFact[] {
+  return [...s.locks.values()].filter((f) => f.states === H);
+}
+
+export function mayHeld(s: State): LockFact[] {
+  return [...s.locks.values()].filter((f) => (f.states & H) !== 0);
+}

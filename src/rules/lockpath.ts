@@ -1,0 +1,400 @@
+/**
+ * Locks as access paths. A lock is named by the expression that reaches it
+ * from the function's parameters (`group->mutex`), a global's name, or,
+ * failing that, a local's. Paths are mapped through call arguments into
+ * callees and back; the lockdep-like class (`struct iommu_group::mutex`)
+ * is the fall-back identity when two paths cannot be matched.
+ */
+import type { Expr, IrFunction } from '../parse/ir.js';
+import type { TreeIndex } from '../parse/index/types.js';
+import type { Config } from './config.js';
+import type { LockKind } from './primitives.js';
+import { typeOfExpr, structOfType } from '../parse/index/types-of.js';
+import { derefType } from '../parse/index/ctype.js';
+
+export type RootKind = 'param' | 'global' | 'local' | 'unknown';
+
+export interface LockRef {
+  /** Identity: the path with single-assignment locals expanded (`dev->iommu_group->mutex`). */
+  key: string;
+  /** As written in the function (`group->mutex`): what findings show. */
+  path: string;
+  /** The canonical expression, for mapping through calls. */
+  expr: Expr;
+  /** `struct iommu_group::mutex`, a global's name, or null when the type is unknown. */
+  cls: string | null;
+  kind: LockKind | null;
+  root: RootKind;
+}
+
+/** What a function's locks are interpreted against. */
+export interface FnScope {
+  fn: IrFunction;
+  index: TreeIndex;
+  config: Config;
+  /** Locals assigned exactly once from a path-like expression. */
+  aliases: Map<string, Expr>;
+}
+
+export function makeScope(fn: IrFunction, index: TreeIndex, config: Config): FnScope {
+  return { fn, index, config, aliases: computeAliases(fn) };
+}
+
+// ---- expressions -------------------------------------------------------
+
+function isPathLike(e: Expr): boolean {
+  switch (e.k) {
+    case 'id':
+      return true;
+    case 'field':
+      return isPathLike(e.base);
+    case 'index':
+      return isPathLike(e.base);
+    case 'unary':
+      return (e.op === '&' || e.op === '*') && isPathLike(e.arg);
+    case 'cast':
+      return isPathLike(e.arg);
+    case 'container_of':
+      return isPathLike(e.ptr);
+    default:
+      return false;
+  }
+}
+
+/** Drops casts, `&*`, `*&`, and turns `(&E)->f` into `E.f`. */
+export function normalize(e: Expr): Expr {
+  switch (e.k) {
+    case 'cast':
+      return normalize(e.arg);
+    case 'unary': {
+      const a = normalize(e.arg);
+      if (e.op === '&' && a.k === 'unary' && a.op === '*') return a.arg;
+      if (e.op === '*' && a.k === 'unary' && a.op === '&') return a.arg;
+      return a === e.arg ? e : { ...e, arg: a };
+    }
+    case 'field': {
+      const b = normalize(e.base);
+      if (e.arrow && b.k === 'unary' && b.op === '&') return { k: 'field', base: b.arg, name: e.name, arrow: false };
+      if (e.arrow && b.k === 'container_of') {
+        // container_of(&X->m, T, m)->f is X->f's sibling: keep it as is.
+      }
+      return b === e.base ? e : { ...e, base: b };
+    }
+    case 'index': {
+      const b = normalize(e.base);
+      return b === e.base ? e : { ...e, base: b };
+    }
+    case 'container_of': {
+      const p = normalize(e.ptr);
+      // container_of(&X.m, T, m) and container_of(&X->m, ...) are X itself (as a pointer).
+      if (p.k === 'unary' && p.op === '&' && p.arg.k === 'field' && p.arg.name === e.member) {
+        const base = p.arg.base;
+        return p.arg.arrow ? base : normalize({ k: 'unary', op: '&', arg: base });
+      }
+      return p === e.ptr ? e : { ...e, ptr: p };
+    }
+    default:
+      return e;
+  }
+}
+
+/** The source-like text of an expression. */
+export function exprText(e: Expr): string {
+  switch (e.k) {
+    case 'id':
+      return e.name;
+    case 'num':
+      return e.text;
+    case 'str':
+      return JSON.stringify(e.value);
+    case 'null':
+      return 'NULL';
+    case 'bool':
+      return String(e.value);
+    case 'field':
+      return `${wrap(e.base)}${e.arrow ? '->' : '.'}${e.name}`;
+    case 'index':
+      return `${wrap(e.base)}[${exprText(e.index)}]`;
+    case 'unary':
+      return `${e.op}${wrap(e.arg)}`;
+    case 'binary':
+      return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
+    case 'cond':
+      return `${exprText(e.test)} ? ${exprText(e.then)} : ${exprText(e.else)}`;
+    case 'cast':
+      return `(${e.type})${wrap(e.arg)}`;
+    case 'sizeof':
+      return `sizeof(${e.text})`;
+    case 'container_of':
+      return `container_of(${exprText(e.ptr)}, ${e.type}, ${e.member})`;
+    case 'unknown':
+      return e.text;
+  }
+}
+
+function wrap(e: Expr): string {
+  const s = exprText(e);
+  return e.k === 'id' || e.k === 'field' || e.k === 'index' || e.k === 'num' || e.k === 'container_of' ? s : `(${s})`;
+}
+
+export function rootName(e: Expr): string | null {
+  switch (e.k) {
+    case 'id':
+      return e.name;
+    case 'field':
+    case 'index':
+      return rootName(e.base);
+    case 'unary':
+    case 'cast':
+      return rootName(e.arg);
+    case 'container_of':
+      return rootName(e.ptr);
+    default:
+      return null;
+  }
+}
+
+/** Replaces identifiers by expressions (callee parameters by caller arguments). */
+export function substitute(e: Expr, map: ReadonlyMap<string, Expr>): Expr {
+  switch (e.k) {
+    case 'id':
+      return map.get(e.name) ?? e;
+    case 'field':
+      return { ...e, base: substitute(e.base, map) };
+    case 'index':
+      return { ...e, base: substitute(e.base, map), index: substitute(e.index, map) };
+    case 'unary':
+    case 'cast':
+      return { ...e, arg: substitute(e.arg, map) };
+    case 'container_of':
+      return { ...e, ptr: substitute(e.ptr, map) };
+    case 'binary':
+      return { ...e, left: substitute(e.left, map), right: substitute(e.right, map) };
+    default:
+      return e;
+  }
+}
+
+/** Parses a configured path such as `dev->iommu_group->mutex` or `&x.lock`. */
+export function parsePath(text: string): Expr | null {
+  const t = text.trim().replace(/^&\s*/, '');
+  const m = /^([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)$/.exec(t);
+  if (!m) return null;
+  let e: Expr = { k: 'id', name: m[1]! };
+  const re = /(->|\.)\s*([A-Za-z_]\w*)/g;
+  let f: RegExpExecArray | null;
+  while ((f = re.exec(m[2]!))) e = { k: 'field', base: e, name: f[2]!, arrow: f[1] === '->' };
+  return e;
+}
+
+// ---- aliases -----------------------------------------------------------
+
+/** Locals (and temporaries) assigned exactly once, from a path-like expression. */
+export function computeAliases(fn: IrFunction): Map<string, Expr> {
+  const count = new Map<string, number>();
+  const value = new Map<string, Expr>();
+  const bump = (target: Expr | null, v: Expr | null): void => {
+    if (!target || target.k !== 'id') return;
+    count.set(target.name, (count.get(target.name) ?? 0) + 1);
+    if (v) value.set(target.name, v);
+    else value.delete(target.name);
+  };
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      if (i.op === 'assign') bump(i.target, i.value);
+      else if (i.op === 'call') bump(i.result, null);
+      if (i.op === 'assign' || i.op === 'call') {
+        // Taking a local's address lets anything write it: not an alias then.
+        const args = i.op === 'call' ? i.args : [i.value];
+        for (const a of args) if (a.k === 'unary' && a.op === '&' && a.arg.k === 'id') count.set(a.arg.name, 99);
+      }
+    }
+  }
+  const params = new Set(fn.params.map((p) => p.name));
+  const out = new Map<string, Expr>();
+  for (const [name, n] of count) {
+    const v = value.get(name);
+    if (n === 1 && v && !params.has(name) && isPathLike(v) && rootName(v) !== name) out.set(name, v);
+  }
+  return out;
+}
+
+/** Expands aliased locals, a few levels deep. */
+export function canonical(e: Expr, aliases: ReadonlyMap<string, Expr>): Expr {
+  let cur = normalize(e);
+  for (let depth = 0; depth < 4; depth++) {
+    const r = rootName(cur);
+    if (!r || !aliases.has(r)) break;
+    cur = normalize(substitute(cur, new Map([[r, aliases.get(r)!]])));
+  }
+  return cur;
+}
+
+// ---- types -------------------------------------------------------------
+
+export interface CType {
+  /** `struct iommu_group` -> `iommu_group`; a typedef or scalar as written. */
+  base: string;
+  isStruct: boolean;
+  ptr: number;
+}
+
+export function parseType(t: string): CType {
+  let s = t.replace(/\b(const|volatile|__rcu|__iomem|__user|__percpu|__force|restrict|__restrict)\b/g, ' ');
+  let ptr = (s.match(/\*/g) ?? []).length + (s.match(/\[/g) ?? []).length;
+  s = s.replace(/\[[^\]]*\]/g, ' ').replace(/\*/g, ' ').replace(/\s+/g, ' ').trim();
+  const m = /^(struct|union)\s+(\w+)/.exec(s);
+  if (m) return { base: m[2]!, isStruct: true, ptr };
+  if (ptr < 0) ptr = 0;
+  return { base: s, isStruct: false, ptr };
+}
+
+function structOf(index: TreeIndex, name: string) {
+  try {
+    return index.struct(name);
+  } catch {
+    return null;
+  }
+}
+
+function globalOf(index: TreeIndex, name: string) {
+  try {
+    return index.global(name);
+  } catch {
+    return null;
+  }
+}
+
+/** The type of an expression in a function, as far as parameters, locals, globals and struct fields tell. */
+export function typeOf(e: Expr, s: FnScope, depth = 0): CType | null {
+  if (depth > 8) return null;
+  switch (e.k) {
+    case 'id': {
+      const p = s.fn.params.find((x) => x.name === e.name);
+      if (p) return parseType(p.type);
+      const l = s.fn.locals[e.name];
+      if (l !== undefined) return parseType(l);
+      const a = s.aliases.get(e.name);
+      if (a) return typeOf(a, s, depth + 1);
+      const g = globalOf(s.index, e.name);
+      return g ? parseType(g.type) : null;
+    }
+    case 'field': {
+      const bt = typeOf(e.base, s, depth + 1);
+      if (!bt || !bt.isStruct) return null;
+      const st = structOf(s.index, bt.base);
+      const f = st?.fields.find((x) => x.name === e.name);
+      return f ? parseType(f.type) : null;
+    }
+    case 'index': {
+      const bt = typeOf(e.base, s, depth + 1);
+      return bt ? { ...bt, ptr: Math.max(0, bt.ptr - 1) } : null;
+    }
+    case 'unary': {
+      const t = typeOf(e.arg, s, depth + 1);
+      if (!t) return null;
+      if (e.op === '&') return { ...t, ptr: t.ptr + 1 };
+      if (e.op === '*') return { ...t, ptr: Math.max(0, t.ptr - 1) };
+      return t;
+    }
+    case 'cast':
+      return parseType(e.type);
+    case 'container_of': {
+      const t = parseType(e.type);
+      return { ...t, ptr: t.ptr + 1 };
+    }
+    default:
+      return null;
+  }
+}
+
+/** The struct type that holds the field `e.name` of a field expression. */
+export function ownerStruct(e: Expr & { k: 'field' }, s: FnScope): string | null {
+  try {
+    const t = typeOfExpr(s.fn, e.base, s.index);
+    const owner = t ? (e.arrow ? derefType(t) : t) : null;
+    const st = owner ? structOfType(owner, s.index, s.fn.file) : null;
+    if (st) return st;
+  } catch {
+    /* fall back to the small resolver below */
+  }
+  const bt = typeOf(e.base, s);
+  return bt && bt.isStruct ? bt.base : null;
+}
+
+// ---- locks -------------------------------------------------------------
+
+function rootKind(e: Expr, s: FnScope): RootKind {
+  const r = rootName(e);
+  if (!r) return 'unknown';
+  if (s.fn.params.some((p) => p.name === r)) return 'param';
+  if (r in s.fn.locals || r.startsWith('$')) return 'local';
+  return globalOf(s.index, r) || /^[A-Za-z_]\w*$/.test(r) ? 'global' : 'unknown';
+}
+
+/** The class of a lock expression: `struct T::field` or a global's name. */
+export function lockClass(e: Expr, s: FnScope): string | null {
+  const n = normalize(e);
+  if (n.k === 'field') {
+    // Like lockdep, the class is where the lock is declared: the struct that immediately holds it.
+    const st = ownerStruct(n, s);
+    return st ? `struct ${st}::${n.name}` : null;
+  }
+  if (n.k === 'id') {
+    const kind = rootKind(n, s);
+    return kind === 'global' ? n.name : null;
+  }
+  return null;
+}
+
+function applyAliases(config: Config, key: string): string {
+  return config.lockAliases[key] ?? key;
+}
+
+/** A lock from the argument of a lock primitive (`&group->mutex`). */
+export function lockRef(arg: Expr, s: FnScope, kind: LockKind | null): LockRef {
+  const written = normalize(stripAddr(normalize(arg)));
+  const canon = canonical(written, s.aliases);
+  const cls = lockClass(canon, s) ?? lockClass(written, s);
+  return {
+    key: applyAliases(s.config, exprText(canon)),
+    path: exprText(written),
+    expr: canon,
+    cls: cls ? applyAliases(s.config, cls) : null,
+    kind,
+    root: rootKind(canon, s),
+  };
+}
+
+function stripAddr(e: Expr): Expr {
+  return e.k === 'unary' && e.op === '&' ? e.arg : e;
+}
+
+/**
+ * A callee's lock seen from the caller: parameters replaced by the call's
+ * arguments. Locks rooted in the callee's locals keep only their class.
+ */
+export function mapToCaller(lock: LockRef, callee: IrFunction, args: readonly Expr[], caller: FnScope): LockRef {
+  if (lock.root === 'global') return lock;
+  if (lock.root !== 'param') {
+    return { ...lock, key: `${callee.name}():${lock.key}`, root: 'unknown' };
+  }
+  const map = new Map<string, Expr>();
+  callee.params.forEach((p, i) => {
+    const a = args[i];
+    if (a) map.set(p.name, a);
+  });
+  const sub = normalize(substitute(lock.expr, map));
+  if (!isPathLike(sub)) return { ...lock, key: `${callee.name}():${lock.key}`, root: 'unknown' };
+  const mapped = lockRef(sub, caller, lock.kind);
+  // The callee knows its parameter types better than the caller's temporaries do.
+  return { ...mapped, cls: lock.cls ?? mapped.cls };
+}
+
+/** Two locks are the same by path, by class only, or not at all. */
+export function sameLock(a: LockRef, b: LockRef): 'path' | 'class' | null {
+  if (a.key === b.key) return 'path';
+  if (a.kind && b.kind && a.kind !== b.kind) return null;
+  if (a.cls && b.cls && a.cls === b.cls) return 'class';
+  return null;
+}

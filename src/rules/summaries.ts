@@ -1,0 +1,357 @@
+/**
+ * Bottom-up function summaries over the call graph: the locks a function
+ * may take (transitively, with the call chain as evidence), the locks it
+ * requires its caller to hold (asserts, `__must_hold`, configured wrappers),
+ * its net acquire/release, and the waits it performs. Memoised per function;
+ * recursion yields a partial summary instead of looping; calls through
+ * function pointers are skipped and noted; depth is bounded.
+ */
+import type { CallInstr, Expr, IrFunction } from '../parse/ir.js';
+import type { Binding, TreeIndex } from '../parse/index/types.js';
+import type { Config, WaitKind } from './config.js';
+import { accessKey } from '../parse/index/types-of.js';
+import {
+  analyseFunction,
+  assertedLocks,
+  E,
+  H,
+  R,
+  resultCalls,
+  siteOf,
+  type CallEffect,
+  type Flow,
+  type Site,
+  type State,
+} from './dataflow.js';
+import {
+  canonical,
+  exprText,
+  lockClass,
+  lockRef,
+  makeScope,
+  mapToCaller,
+  normalize,
+  parsePath,
+  substitute,
+  typeOf,
+  type FnScope,
+  type LockRef,
+} from './lockpath.js';
+import { acquirePrim, isPrimitive, QUEUE_ON_WQ, waitPrim, type LockMode } from './primitives.js';
+
+export type Step = Site;
+
+export interface TakeFact {
+  lock: LockRef;
+  mode: LockMode;
+  /** False for trylocks, which do not wait. */
+  blocking: boolean;
+  /** True when the lock is untouched by the function before this point (so a caller holding it deadlocks). */
+  fromEntry: boolean;
+  nested: boolean;
+  /** From the function's call site down to the acquisition (the last step). */
+  chain: Step[];
+}
+
+export interface RequireFact {
+  lock: LockRef;
+  /** From the function's call site down to the assert (the last step). */
+  chain: Step[];
+  via: 'assert' | 'annotation' | 'wrapper';
+}
+
+export interface WaitTarget {
+  callback: string;
+  binding: Binding;
+}
+
+export interface WaitFact {
+  prim: string;
+  waitsFor: WaitKind;
+  /** The waited-for object in the function's terms (`&gdev->work`). */
+  arg: Expr;
+  targets: WaitTarget[];
+  /** From the function's call site down to the waiting call (the last step). */
+  chain: Step[];
+}
+
+export interface Summary {
+  fn: IrFunction;
+  scope: FnScope;
+  flow: Flow;
+  takes: TakeFact[];
+  requires: RequireFact[];
+  /** Held at every return and not on entry. */
+  acquires: { lock: LockRef; mode: LockMode; site: Site }[];
+  /** Released at every return, having been held on entry. */
+  releases: LockRef[];
+  waits: WaitFact[];
+  notes: string[];
+}
+
+const MAX_DEPTH = 12;
+const MAX_FACTS = 200;
+
+export class Summaries {
+  private memo = new Map<IrFunction, Summary>();
+  private inProgress = new Set<IrFunction>();
+  private resolved = new Map<string, IrFunction | null>();
+  private wqTargets = new Map<string, { cls: string; targets: WaitTarget[] }[]>();
+  private depth = 0;
+
+  constructor(
+    readonly index: TreeIndex,
+    readonly config: Config,
+  ) {}
+
+  resolve(name: string, fromFile: string): IrFunction | null {
+    const k = `${fromFile}\0${name}`;
+    if (this.resolved.has(k)) return this.resolved.get(k)!;
+    let f: IrFunction | null = null;
+    try {
+      f = this.index.resolve(name, fromFile);
+    } catch {
+      f = null;
+    }
+    this.resolved.set(k, f);
+    return f;
+  }
+
+  /** The callee of a call, or null for primitives, unknown functions and function pointers. */
+  callee(call: CallInstr, from: IrFunction): IrFunction | null {
+    if (!call.callee || isPrimitive(call.callee) || this.config.assertWrappers[call.callee]) return null;
+    return this.resolve(call.callee, from.file);
+  }
+
+  /** The summary of `fn`; partial (and not memoised) when met again during its own computation. */
+  get(fn: IrFunction): Summary | null {
+    const m = this.memo.get(fn);
+    if (m) return m;
+    if (this.inProgress.has(fn) || this.depth >= MAX_DEPTH) return null;
+    this.inProgress.add(fn);
+    this.depth++;
+    try {
+      const s = this.compute(fn);
+      this.memo.set(fn, s);
+      return s;
+    } finally {
+      this.depth--;
+      this.inProgress.delete(fn);
+    }
+  }
+
+  /** The dataflow of a function with callee effects applied. */
+  flowOf(fn: IrFunction): Flow {
+    return this.get(fn)?.flow ?? analyseFunction(makeScope(fn, this.index, this.config), this.hooks(fn));
+  }
+
+  private hooks(fn: IrFunction) {
+    return {
+      callEffect: (call: CallInstr, scope: FnScope): CallEffect | null => {
+        const callee = this.callee(call, fn);
+        if (!callee) return null;
+        const s = this.get(callee);
+        if (!s) return null;
+        return {
+          acquires: s.acquires.map((a) => ({ lock: mapToCaller(a.lock, callee, call.args, scope), mode: a.mode, site: a.site })),
+          releases: s.releases.map((l) => mapToCaller(l, callee, call.args, scope)),
+        };
+      },
+    };
+  }
+
+  /** Lets an index that searches the tree look up all of a batch of names in one search. */
+  prefetchCallees(fns: readonly IrFunction[]): void {
+    const ix = this.index as TreeIndex & { prefetch?(names: string[]): void };
+    if (typeof ix.prefetch !== 'function') return;
+    const names = new Set<string>();
+    for (const f of fns) {
+      for (const b of f.blocks) {
+        for (const i of b.instrs) {
+          if (i.op === 'call' && i.callee && !isPrimitive(i.callee) && !this.resolved.has(`${f.file}\0${i.callee}`)) names.add(i.callee);
+        }
+      }
+    }
+    if (names.size > 1) {
+      try {
+        ix.prefetch([...names]);
+      } catch {
+        /* prefetching is only an optimisation */
+      }
+    }
+  }
+
+  private compute(fn: IrFunction): Summary {
+    this.prefetchCallees([fn]);
+    const scope = makeScope(fn, this.index, this.config);
+    const notes: string[] = [];
+    const flow = analyseFunction(scope, this.hooks(fn));
+    const calls = resultCalls(fn.blocks);
+    const takes: TakeFact[] = [];
+    const requires: RequireFact[] = [];
+    const waits: WaitFact[] = [];
+    const seenTake = new Set<string>();
+    const addTake = (t: TakeFact): void => {
+      const k = `${t.lock.key}|${t.lock.cls}|${t.mode}|${t.fromEntry}|${t.blocking}`;
+      if (seenTake.has(k) || takes.length >= MAX_FACTS) return;
+      seenTake.add(k);
+      takes.push(t);
+    };
+    const stateOf = (s: State, l: LockRef): number => s.locks.get(l.key)?.states ?? E;
+
+    for (const b of fn.blocks) {
+      for (const ins of b.instrs) {
+        const st = flow.before.get(ins);
+        if (!st) continue;
+        const here = siteOf(scope, ins.pos, ins.text);
+        if (ins.op === 'guard') {
+          const lock = ins.args[0] ? lockRef(ins.args[0], scope, null) : null;
+          if (lock) addTake({ lock, mode: 'excl', blocking: true, fromEntry: (stateOf(st, lock) & E) !== 0, nested: false, chain: [here] });
+          continue;
+        }
+        if (ins.op !== 'call') continue;
+        if (!ins.callee) {
+          if (ins.calleeExpr) notes.push(`call through a function pointer skipped: ${ins.text}`);
+          continue;
+        }
+        const acq = acquirePrim(ins.callee);
+        if (acq && ins.args[0]) {
+          const lock = lockRef(ins.args[0], scope, acq.kind);
+          addTake({ lock, mode: acq.mode, blocking: acq.cond !== 'nonzero', fromEntry: (stateOf(st, lock) & E) !== 0, nested: acq.nested, chain: [here] });
+          continue;
+        }
+        const asserted = assertedLocks(ins, scope, calls);
+        if (asserted.length) {
+          for (const a of asserted) {
+            if (a.mode !== 'held') continue;
+            const lock = lockRef(a.expr, scope, null);
+            if (stateOf(st, lock) & E && (lock.root === 'param' || lock.root === 'global')) {
+              requires.push({ lock, chain: [here], via: this.config.assertWrappers[ins.callee] ? 'wrapper' : 'assert' });
+            }
+          }
+          continue;
+        }
+        const wp = waitPrim(ins.callee, this.config);
+        if (wp) {
+          const arg = ins.args[wp.arg];
+          if (arg) waits.push({ prim: ins.callee, waitsFor: wp.waitsFor, arg: canonical(arg, scope.aliases), targets: this.waitTargets(wp.waitsFor, arg, scope), chain: [here] });
+          continue;
+        }
+        const callee = this.callee(ins, fn);
+        if (!callee) continue;
+        const cs = this.get(callee);
+        if (!cs) {
+          notes.push(`summary of ${callee.name}() cut short (recursion or depth)`);
+          continue;
+        }
+        for (const n of cs.notes) if (notes.length < 20) notes.push(n);
+        for (const t of cs.takes) {
+          const lock = mapToCaller(t.lock, callee, ins.args, scope);
+          addTake({ ...t, lock, fromEntry: t.fromEntry && (stateOf(st, lock) & E) !== 0, chain: [here, ...t.chain] });
+        }
+        for (const r of cs.requires) {
+          const lock = mapToCaller(r.lock, callee, ins.args, scope);
+          const s = stateOf(st, lock);
+          if (s !== H && s & E && (lock.root === 'param' || lock.root === 'global') && requires.length < MAX_FACTS) {
+            requires.push({ lock, chain: [here, ...r.chain], via: r.via });
+          }
+        }
+        for (const w of cs.waits) {
+          if (waits.length >= MAX_FACTS) break;
+          const map = new Map<string, Expr>();
+          callee.params.forEach((p, i) => ins.args[i] && map.set(p.name, ins.args[i]!));
+          waits.push({ ...w, arg: canonical(normalize(substitute(w.arg, map)), scope.aliases), chain: [here, ...w.chain] });
+        }
+      }
+    }
+    for (const text of fn.annotations.mustHold) {
+      const e = parsePath(text);
+      if (e) requires.push({ lock: lockRef(e, scope, null), chain: [siteOf(scope, fn.pos, `__must_hold(${text})`)], via: 'annotation' });
+    }
+
+    // Net effect: what every return agrees on.
+    const acquires: Summary['acquires'] = [];
+    const releases: LockRef[] = [];
+    if (flow.returns.length) {
+      const keys = new Set(flow.returns.flatMap((r) => [...r.state.locks.keys()]));
+      for (const k of keys) {
+        const facts = flow.returns.map((r) => r.state.locks.get(k));
+        if (facts.every((f) => f && f.states === H && !f.assumed) && !flow.entryHeld.has(k)) {
+          const f = facts[0]!;
+          if (f.site) acquires.push({ lock: f.lock, mode: f.mode, site: f.site });
+        } else if (facts.every((f) => f && f.states === R)) {
+          releases.push(facts[0]!.lock);
+        }
+      }
+    }
+    return { fn, scope, flow, takes, requires, acquires, releases, waits, notes };
+  }
+
+  /** The callbacks a wait waits for, through the index's bindings and the field's owner type. */
+  waitTargets(kind: WaitKind, arg: Expr, scope: FnScope): WaitTarget[] {
+    if (kind === 'workqueue') return this.workqueueTargets(arg, scope);
+    const obj = normalize(canonical(arg, scope.aliases));
+    const inner = obj.k === 'unary' && obj.op === '&' ? obj.arg : obj;
+    const out: WaitTarget[] = [];
+    const push = (bs: Binding[]): void => {
+      for (const b of bs) {
+        if (kind === 'work' && !(b.kind === 'work' || b.kind === 'delayed_work')) continue;
+        if (kind === 'timer' && !(b.kind === 'timer' || b.kind === 'hrtimer')) continue;
+        if (kind === 'kthread' && b.kind !== 'kthread') continue;
+        if (!out.some((o) => o.callback === b.callback)) out.push({ callback: b.callback, binding: b });
+      }
+    };
+    try {
+      for (const e of [inner, arg]) {
+        const key = accessKey(scope.fn, e, this.index);
+        if (key?.resolved) push(this.index.bindingsFor(key.struct, key.field));
+        if (out.length) break;
+      }
+      if (!out.length && inner.k === 'field') {
+        // `&x->dwork.work` may be bound as `dwork`: try the outer field.
+        let outer: Expr = inner.base;
+        while (outer.k === 'field' && !outer.arrow) outer = outer.base;
+        if (outer !== inner.base && outer.k === 'field') {
+          const key = accessKey(scope.fn, inner.base, this.index);
+          if (key?.resolved) push(this.index.bindingsFor(key.struct, key.field));
+        }
+      }
+    } catch {
+      /* an index that cannot answer: no target */
+    }
+    return out;
+  }
+
+  /** flush_workqueue(wq) and friends: the works queued on a workqueue of the same class, in the same file. */
+  private workqueueTargets(arg: Expr, scope: FnScope): WaitTarget[] {
+    const cls = lockClass(canonical(arg, scope.aliases), scope) ?? exprText(normalize(arg));
+    let table = this.wqTargets.get(scope.fn.file);
+    if (!table) {
+      table = [];
+      let fns: IrFunction[] = [];
+      try {
+        fns = this.index.functionsIn(scope.fn.file);
+      } catch {
+        fns = [];
+      }
+      for (const f of fns) {
+        const fs = makeScope(f, this.index, this.config);
+        for (const b of f.blocks) {
+          for (const i of b.instrs) {
+            if (i.op !== 'call' || !i.callee) continue;
+            const q = QUEUE_ON_WQ.get(i.callee);
+            if (!q || !i.args[q.wq] || !i.args[q.work]) continue;
+            const wcls = lockClass(canonical(i.args[q.wq]!, fs.aliases), fs) ?? exprText(normalize(i.args[q.wq]!));
+            table.push({ cls: wcls, targets: this.waitTargets('work', i.args[q.work]!, fs) });
+          }
+        }
+      }
+      this.wqTargets.set(scope.fn.file, table);
+    }
+    const out: WaitTarget[] = [];
+    for (const row of table) if (row.cls === cls) for (const t of row.targets) if (!out.some((o) => o.callback === t.callback)) out.push(t);
+    return out;
+  }
+}
+
+export { R };

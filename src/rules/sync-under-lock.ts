@@ -1,0 +1,154 @@
+/**
+ * sync-under-lock: a call that waits for a work item, timer or kthread,
+ * made while holding L, where the callback takes L itself or through its
+ * callees. Also a work that waits for itself, and two works that wait for
+ * each other.
+ */
+import type { CallInstr, Expr, IrFunction } from '../parse/ir.js';
+import type { Related } from '../report/schema.js';
+import { at, chainRelated, findingAt, type RawFinding, type Rule, type RuleContext } from './context.js';
+import type { State } from './dataflow.js';
+import { byClassNote, heldMatch } from './held.js';
+import { exprText, mapToCaller, type FnScope } from './lockpath.js';
+import { waitPrim } from './primitives.js';
+import type { Step, WaitFact, WaitTarget } from './summaries.js';
+
+export const syncUnderLock: Rule = {
+  meta: {
+    id: 'sync-under-lock',
+    severity: 'error',
+    description: 'waiting for a work item, timer or kthread while holding a lock that its callback takes',
+    docs:
+      'cancel_work_sync(), flush_work(), del_timer_sync(), kthread_stop() and their kin wait for the callback to finish. ' +
+      'If the caller holds lock L and the callback (or anything it calls) takes L, the two wait for each other: a deadlock. ' +
+      'Release L before waiting, or make sure the callback cannot be running (disable_work_sync() outside the lock).',
+  },
+  *check(ctx: RuleContext): Iterable<RawFinding> {
+    for (const fn of ctx.functions) {
+      const flow = ctx.flow(fn);
+      for (const b of fn.blocks) {
+        for (const ins of b.instrs) {
+          if (ins.op !== 'call' || !ins.callee) continue;
+          const st = flow.before.get(ins);
+          if (!st) continue;
+          const wp = waitPrim(ins.callee, ctx.config);
+          if (wp) {
+            const arg = ins.args[wp.arg];
+            if (!arg) continue;
+            const targets = ctx.summaries.waitTargets(wp.waitsFor, arg, flow.scope);
+            const here: Step = { file: fn.file, function: fn.name, line: ins.pos.line, column: ins.pos.column, text: ins.text };
+            yield* underLock(ctx, fn, ins, st, { prim: ins.callee, waitsFor: wp.waitsFor, arg, targets, chain: [here] }, flow.scope);
+            continue;
+          }
+          const callee = ctx.summaries.callee(ins, fn);
+          const cs = callee && ctx.summaries.get(callee);
+          if (!callee || !cs) continue;
+          for (const w of cs.waits) {
+            const map = new Map<string, Expr>();
+            callee.params.forEach((p, i) => ins.args[i] && map.set(p.name, ins.args[i]!));
+            const mapped = { ...w, arg: substituteArg(w.arg, map), chain: [{ file: fn.file, function: fn.name, line: ins.pos.line, column: ins.pos.column, text: ins.text }, ...w.chain] };
+            yield* underLock(ctx, fn, ins, st, mapped, flow.scope);
+          }
+        }
+      }
+      yield* selfWaits(ctx, fn);
+    }
+  },
+};
+
+function substituteArg(e: Expr, map: Map<string, Expr>): Expr {
+  const sub = (x: Expr): Expr => {
+    switch (x.k) {
+      case 'id':
+        return map.get(x.name) ?? x;
+      case 'field':
+        return { ...x, base: sub(x.base) };
+      case 'unary':
+      case 'cast':
+        return { ...x, arg: sub(x.arg) };
+      case 'index':
+        return { ...x, base: sub(x.base) };
+      case 'container_of':
+        return { ...x, ptr: sub(x.ptr) };
+      default:
+        return x;
+    }
+  };
+  return sub(e);
+}
+
+function* underLock(ctx: RuleContext, fn: IrFunction, call: CallInstr, st: State, w: WaitFact, scope: FnScope): Iterable<RawFinding> {
+  const reported = new Set<string>();
+  for (const t of w.targets) {
+    const cb = ctx.summaries.resolve(t.callback, t.binding.file);
+    const cs = cb && ctx.summaries.get(cb);
+    if (!cb || !cs) continue;
+    for (const take of cs.takes) {
+      if (!take.blocking) continue;
+      const mapped = mapToCaller(take.lock, cb, [w.arg], scope);
+      const m = heldMatch(st, mapped, { may: true, mode: take.mode });
+      if (!m) continue;
+      const key = `${m.fact.lock.key}|${t.callback}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const held = m.fact.lock.path;
+      const waitText = w.chain[w.chain.length - 1]!.text;
+      const via = w.chain.length > 1 ? ` (through ${w.chain.slice(1).map((s) => s.function + '()').join(' -> ')})` : '';
+      const takeSite = take.chain[take.chain.length - 1]!;
+      const message =
+        `${waitText} waits for ${t.callback}()${via}, which takes ${takeSite.text.includes(take.lock.path) ? take.lock.path : mapped.path}` +
+        `${take.chain.length > 1 ? ' through ' + take.chain.slice(0, -1).map((s) => s.text).join(' -> ') : ''}` +
+        `, while ${held} is ${m.must ? '' : 'maybe '}held here${byClassNote(m.how, m.fact.lock)}: deadlock if ${t.callback}() is running`;
+      const related: Related[] = [];
+      if (m.fact.site) related.push(at(m.fact.site, `${held} ${m.fact.assumed ? 'asserted held' : 'taken'} here`));
+      if (w.chain.length > 1) related.push(...chainRelated(w.chain.slice(1), `waits here: ${waitText}`));
+      related.push({ file: t.binding.file, line: t.binding.pos.line, function: t.binding.function, message: `${t.callback}() bound here by ${t.binding.via}` });
+      related.push(...chainRelated(take.chain, `${t.callback}() takes ${take.lock.path} here`));
+      yield findingAt(fn, call.pos, call.text, held, message, related, m.how === 'class' || !m.must ? 'warning' : undefined);
+    }
+  }
+}
+
+/** A work (or timer, kthread) that waits for itself, or for a work that waits for it. */
+function* selfWaits(ctx: RuleContext, fn: IrFunction): Iterable<RawFinding> {
+  const s = ctx.summaries.get(fn);
+  if (!s || !s.waits.length) return;
+  let bindings;
+  try {
+    bindings = ctx.index.bindingsOf(fn.name);
+  } catch {
+    return;
+  }
+  if (!bindings.length) return;
+  for (const w of s.waits) {
+    const first = w.chain[0]!;
+    const waitText = w.chain[w.chain.length - 1]!.text;
+    for (const t of w.targets) {
+      if (t.callback === fn.name) {
+        yield {
+          file: fn.file, line: first.line, column: first.column, function: fn.name, lock: null, statement: first.text,
+          message: `${fn.name}() is bound by ${bindings[0]!.via} and waits for itself with ${waitText}: it never finishes`,
+          related: [...bindingRel(bindings[0]!), ...chainRelated(w.chain.slice(1), `waits here: ${waitText}`)],
+        };
+        continue;
+      }
+      const other = ctx.summaries.resolve(t.callback, t.binding.file);
+      const os = other && ctx.summaries.get(other);
+      const back = os?.waits.find((ow) => ow.targets.some((x) => x.callback === fn.name));
+      if (back) {
+        yield {
+          file: fn.file, line: first.line, column: first.column, function: fn.name, lock: null, statement: first.text,
+          message: `${fn.name}() waits for ${t.callback}() with ${waitText}, and ${t.callback}() waits for ${fn.name}() with ${back.chain[back.chain.length - 1]!.text}: if both run, neither finishes`,
+          related: [...bindingRel(bindings[0]!), ...chainRelated(back.chain, `${t.callback}() waits for ${fn.name}() here`)],
+        };
+      }
+    }
+  }
+}
+
+function bindingRel(b: { file: string; pos: { line: number }; function: string | null; via: string; callback: string }): Related[] {
+  return [{ file: b.file, line: b.pos.line, function: b.function, message: `${b.callback}() bound here by ${b.via}` }];
+}
+
+export type { WaitTarget };
+export { exprText };

@@ -1,0 +1,83 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cacheDirFromEnv, codeStamp, FactsCache } from '../../../src/parse/index/cache.js';
+import type { FileFacts } from '../../../src/parse/index/extract.js';
+
+function facts(file: string, n = 0): FileFacts {
+  return { file, functions: [], structs: [], globals: [{ name: `g${n}`, type: 'int', file, isStatic: false, pos: { line: 1, column: 1, endLine: 1, endColumn: 2 }, initFields: {} }], bindings: [], typedefs: {} };
+}
+
+describe('cacheDirFromEnv', () => {
+  it('follows KREVIEW_NO_CACHE, KREVIEW_CACHE_DIR, XDG_CACHE_HOME, HOME in that order', () => {
+    expect(cacheDirFromEnv({ KREVIEW_NO_CACHE: '1', KREVIEW_CACHE_DIR: '/x' })).toBeNull();
+    expect(cacheDirFromEnv({ KREVIEW_CACHE_DIR: '/x', XDG_CACHE_HOME: '/y' })).toBe('/x');
+    expect(cacheDirFromEnv({ XDG_CACHE_HOME: '/y', HOME: '/h' })).toBe('/y/kreview');
+    expect(cacheDirFromEnv({ HOME: '/h' })).toBe('/h/.cache/kreview');
+  });
+});
+
+describe('FactsCache', () => {
+  it('keys on path, content and code', () => {
+    const c = new FactsCache({ dir: null, stamp: 's1' });
+    expect(c.key('a.c', 'x')).toBe(c.key('a.c', 'x'));
+    expect(c.key('a.c', 'x')).not.toBe(c.key('a.c', 'y'));
+    expect(c.key('a.c', 'x')).not.toBe(c.key('b.c', 'x'));
+    expect(new FactsCache({ dir: null, stamp: 's2' }).key('a.c', 'x')).not.toBe(c.key('a.c', 'x'));
+    expect(codeStamp()).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('serves a second process from disk', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kreview-cache-'));
+    const a = new FactsCache({ dir, stamp: 's' });
+    const k = a.key('a.c', 'int x;');
+    expect(a.get(k)).toBeUndefined();
+    a.set(k, facts('a.c'), 6);
+    expect(a.stats.writes).toBe(1);
+    const b = new FactsCache({ dir, stamp: 's' });
+    expect(b.get(k)?.globals[0]?.name).toBe('g0');
+    expect(b.stats.diskHits).toBe(1);
+    expect(b.get(k)).toBeDefined();
+    expect(b.stats.memHits).toBe(1);
+    // No temporary files left behind.
+    const sub = readdirSync(join(dir, 'facts-v1'));
+    const names = sub.flatMap((s) => readdirSync(join(dir, 'facts-v1', s)));
+    expect(names.every((n) => n.endsWith('.v8'))).toBe(true);
+  });
+
+  it('ignores a corrupt entry and rewrites it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kreview-cache-'));
+    const a = new FactsCache({ dir, stamp: 's' });
+    const k = a.key('a.c', 'int x;');
+    a.set(k, facts('a.c'), 6);
+    writeFileSync(a.pathOf(k), 'not v8 at all');
+    const b = new FactsCache({ dir, stamp: 's' });
+    expect(b.get(k)).toBeUndefined();
+    expect(b.stats.corrupt).toBe(1);
+    b.set(k, facts('a.c', 7), 6);
+    expect(readFileSync(b.pathOf(k)).length).toBeGreaterThan(20);
+    expect(new FactsCache({ dir, stamp: 's' }).get(k)?.globals[0]?.name).toBe('g7');
+  });
+
+  it('evicts the least recently used entries past its memory budget', () => {
+    const c = new FactsCache({ dir: null, stamp: 's', memBytes: 100 });
+    c.set('k1', facts('1.c'), 40);
+    c.set('k2', facts('2.c'), 40);
+    expect(c.get('k1')).toBeDefined();
+    c.set('k3', facts('3.c'), 40);
+    expect(c.get('k2')).toBeUndefined();
+    expect(c.get('k1')).toBeDefined();
+    expect(c.get('k3')).toBeDefined();
+  });
+
+  it('keeps working when the directory cannot be written', () => {
+    // A directory below a regular file can never be created.
+    const file = join(mkdtempSync(join(tmpdir(), 'kreview-cache-')), 'plain-file');
+    writeFileSync(file, 'x');
+    const c = new FactsCache({ dir: join(file, 'cache'), stamp: 's' });
+    c.set('k', facts('a.c'), 1);
+    expect(c.stats.writes).toBe(0);
+    expect(c.get('k')).toBeDefined();
+  });
+});

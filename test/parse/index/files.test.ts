@@ -1,0 +1,104 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileSearch, filesMentioning, listCFiles } from '../../../src/parse/index/files.js';
+import { TestView, writeFixture } from './fixture.js';
+
+for (const git of [true, false]) {
+  describe(`filesMentioning (${git ? 'git grep' : 'directory scan'})`, () => {
+    const root = writeFixture({ git });
+
+    it('finds whole words in .c and .h files only', () => {
+      const view = new TestView(root);
+      expect(filesMentioning(view, ['shared_fn'])).toEqual(['drv/a.c', 'drv/b.c', 'include/linux/foo.h', 'other/c.c', 'other/x.c']);
+      expect(filesMentioning(view, ['helpe'])).toEqual([]);
+      expect(filesMentioning(view, ['foo_cb', 'a_only'])).toEqual(['drv/a.c', 'drv/b.c', 'drv/priv.h']);
+      expect(new FileSearch(view).isGit()).toBe(git);
+    });
+
+    it('answers per identifier in one search', () => {
+      const s = new FileSearch(new TestView(root));
+      const m = s.mentions(['foo_cb', 'x_caller', 'nothing_here']);
+      expect(m.get('foo_cb')).toEqual(['drv/a.c', 'drv/b.c']);
+      expect(m.get('x_caller')).toEqual(['other/x.c']);
+      expect(m.get('nothing_here')).toEqual([]);
+      expect(s.stats.greps + s.stats.scans).toBe(1);
+      s.mentions(['foo_cb']);
+      expect(s.stats.greps + s.stats.scans).toBe(1);
+    });
+
+    it('sees the view: changed, added and deleted files', () => {
+      const view = new TestView(
+        root,
+        new Map<string, string | null>([
+          ['other/x.c', 'int x_caller(void) { return 0; }\n'],
+          ['new/n.c', 'void n(void) { shared_fn(1); }\n'],
+          ['drv/b.c', null],
+          ['new/notes.txt', 'shared_fn'],
+        ]),
+      );
+      expect(filesMentioning(view, ['shared_fn'])).toEqual(['drv/a.c', 'include/linux/foo.h', 'new/n.c', 'other/c.c']);
+    });
+
+    it('restricts to a scope', () => {
+      const view = new TestView(root);
+      expect(filesMentioning(view, ['shared_fn'], ['other'])).toEqual(['other/c.c', 'other/x.c']);
+      expect(filesMentioning(view, ['shared_fn'], ['drv/b.c', 'include'])).toEqual(['drv/b.c', 'include/linux/foo.h']);
+    });
+
+    it('finds lines by pattern', () => {
+      const s = new FileSearch(new TestView(root));
+      const files = s.linesMatching('struct[[:space:]]+priv[[:space:]]*\\{', /struct\s+priv\s*\{/);
+      expect(files).toEqual(['drv/priv.h', 'other/c.c']);
+    });
+  });
+}
+
+describe('filesMentioning in a git tree with local changes', () => {
+  it('counts untracked and modified files as they are on disk', () => {
+    const root = writeFixture({ git: true });
+    writeFileSync(join(root, 'other/untracked.c'), 'void u(void) { shared_fn(2); }\n');
+    writeFileSync(join(root, 'other/x.c'), 'int x_caller(void) { return 1; }\n');
+    unlinkSync(join(root, 'drv/b.c'));
+    expect(filesMentioning(new TestView(root), ['shared_fn'])).toEqual(['drv/a.c', 'include/linux/foo.h', 'other/c.c', 'other/untracked.c']);
+  });
+
+  it('reuses answers kept on disk for the same commit, and still sees later edits', () => {
+    const root = writeFixture({ git: true });
+    const cacheDir = mkdtempSync(join(tmpdir(), 'kreview-mentions-'));
+    const first = new FileSearch(new TestView(root), { cacheDir });
+    expect(first.mentions(['shared_fn']).get('shared_fn')).toContain('other/x.c');
+    expect(first.stats.greps).toBe(1);
+
+    writeFileSync(join(root, 'other/x.c'), 'int x_caller(void) { return 1; }\n');
+    const second = new FileSearch(new TestView(root), { cacheDir });
+    expect(second.mentions(['shared_fn']).get('shared_fn')).toEqual(['drv/a.c', 'drv/b.c', 'include/linux/foo.h', 'other/c.c']);
+    expect(second.stats.greps).toBe(0);
+    expect(second.stats.cachedAnswers).toBe(1);
+
+    // Undo the edit: the file that was dirty when the answer was cached is looked at again.
+    execFileSync('git', ['checkout', '-q', '--', 'other/x.c'], { cwd: root });
+    const third = new FileSearch(new TestView(root), { cacheDir });
+    expect(third.mentions(['shared_fn']).get('shared_fn')).toContain('other/x.c');
+    expect(third.stats.greps).toBe(0);
+  });
+});
+
+describe('listCFiles', () => {
+  const root = writeFixture({ git: false });
+
+  it('lists .c and .h files under the given paths, with the view changes', () => {
+    const view = new TestView(root, new Map<string, string | null>([['drv/new.c', 'int z;\n'], ['drv/b.c', null]]));
+    expect(listCFiles(view, ['drv'])).toEqual(['drv/a.c', 'drv/new.c', 'drv/priv.h']);
+    expect(listCFiles(view, ['other/c.c', join(root, 'include')])).toEqual(['include/linux/foo.h', 'other/c.c']);
+    expect(listCFiles(view, [])).toContain('other/typed.c');
+  });
+
+  it('refuses paths outside the tree and missing paths', () => {
+    const view = new TestView(root);
+    expect(() => listCFiles(view, ['../etc'])).toThrow(/outside the tree/);
+    expect(() => listCFiles(view, ['nope'])).toThrow(/no such file/);
+  });
+});

@@ -1,0 +1,214 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Expr, IrFunction } from '../../../src/parse/ir.js';
+import { createIndex } from '../../../src/parse/index/index.js';
+import { accessKey, typeOfExpr } from '../../../src/parse/index/types-of.js';
+import { FILES, TestView, writeFixture } from './fixture.js';
+
+const noCache = { cache: false } as const;
+
+function callArg(fn: IrFunction, callee: string, n = 0): Expr {
+  for (const b of fn.blocks) for (const i of b.instrs) if (i.op === 'call' && i.callee === callee) return i.args[n]!;
+  throw new Error(`no call to ${callee} in ${fn.name}`);
+}
+
+for (const git of [true, false]) {
+  describe(`tree index (${git ? 'git' : 'plain directory'})`, () => {
+    const root = writeFixture({ git });
+
+    it('finds every definition of a name, static ones in several files too', () => {
+      const ix = createIndex(new TestView(root), noCache);
+      const helpers = ix.functions('helper');
+      expect(helpers.map((f) => [f.file, f.isStatic])).toEqual([
+        ['drv/a.c', true],
+        ['drv/b.c', true],
+      ]);
+      expect(ix.functions('shared_fn').map((f) => f.file)).toEqual(['drv/b.c', 'other/c.c']);
+      expect(ix.functions('no_such_function')).toEqual([]);
+    });
+
+    it('only parses files that may define the name', () => {
+      const ix = createIndex(new TestView(root), noCache);
+      ix.functions('shared_fn');
+      // Mentioned in five files; other/x.c and drv/a.c only call it, the header only declares it.
+      expect(ix.stats().parsed).toBe(3);
+    });
+
+    it('resolves a call to the static in the same file, then the nearest visible definition', () => {
+      const ix = createIndex(new TestView(root), noCache);
+      expect(ix.resolve('helper', 'drv/a.c')?.file).toBe('drv/a.c');
+      expect(ix.resolve('helper', 'drv/b.c')?.file).toBe('drv/b.c');
+      expect(ix.resolve('helper', 'other/x.c')).toBeNull();
+      expect(ix.resolve('shared_fn', 'drv/a.c')?.file).toBe('drv/b.c');
+      expect(ix.resolve('shared_fn', 'other/x.c')?.file).toBe('other/c.c');
+      expect(ix.resolve('foo_inline', 'drv/a.c')?.file).toBe('include/linux/foo.h');
+    });
+
+    it('finds callers', () => {
+      const ix = createIndex(new TestView(root), noCache);
+      expect(ix.callers('shared_fn').map((f) => `${f.file}:${f.name}`).sort()).toEqual([
+        'drv/a.c:foo_init',
+        'other/c.c:other_caller',
+        'other/x.c:x_caller',
+      ]);
+      expect(ix.callers('helper').map((f) => `${f.file}:${f.name}`).sort()).toEqual([
+        'drv/a.c:foo_dwork_fn',
+        'drv/a.c:foo_init',
+        'drv/a.c:foo_timer_fn',
+        'drv/a.c:foo_work_fn',
+        'drv/b.c:foo_probe',
+        'drv/b.c:foo_remove',
+      ]);
+      expect(ix.functionsIn('other/c.c').map((f) => f.name)).toEqual(['shared_fn', 'other_caller', 'priv_user']);
+    });
+
+    it('finds structs in headers, preferring the definition nearest the asking file', () => {
+      const ix = createIndex(new TestView(root), noCache);
+      expect(ix.struct('foo_dev')?.file).toBe('drv/priv.h');
+      expect(ix.structs('priv').map((s) => s.file)).toEqual(['drv/priv.h', 'other/c.c']);
+      expect(ix.struct('priv', 'other/c.c')?.fields.map((f) => f.name)).toEqual(['lock', 'c_only']);
+      expect(ix.struct('priv', 'drv/a.c')?.fields.map((f) => f.name)).toEqual(['lock', 'a_only']);
+      expect(ix.struct('foo_dev::named')?.fields.map((f) => f.name)).toEqual(['a', 'slock']);
+      expect(ix.struct('foo_shared_t')?.file).toBe('include/linux/foo.h');
+      expect(ix.typedef('foo_ctx_t')).toBe('struct foo_ctx');
+      expect(ix.struct('nothing')).toBeNull();
+    });
+
+    it('finds globals: ops tables, macro objects, definitions over extern declarations', () => {
+      const ix = createIndex(new TestView(root), noCache);
+      expect(ix.global('a_ops')?.initFields.probe).toBe('foo_probe');
+      expect(ix.global('a_lock', 'drv/a.c')?.type).toBe('struct mutex');
+      const g = ix.global('foo_default_ops', 'other/x.c');
+      expect(g?.file).toBe('drv/b.c');
+      expect(g?.isExtern).toBeUndefined();
+    });
+
+    it('finds bindings by callback and by struct field, resolving targets across files', () => {
+      const ix = createIndex(new TestView(root), noCache);
+      expect(ix.bindingsOf('foo_work_fn').map((b) => `${b.via} ${b.struct}:${b.field}`).sort()).toEqual([
+        'INIT_WORK foo_dev:work',
+        'INIT_WORK_ONSTACK null:w',
+      ]);
+      // The target type needs struct foo_dev from the header: the index resolves it.
+      expect(ix.bindingsOf('ctx_work_fn2')[0]).toMatchObject({ struct: 'foo_ctx', field: 'w2' });
+      expect(ix.bindingsFor('foo_dev', 'work').map((b) => b.callback)).toEqual(['foo_work_fn']);
+      expect(ix.bindingsFor('foo_dev', 'dw.work').map((b) => b.callback)).toEqual(['foo_dwork_fn']);
+      expect(ix.bindingsFor('foo_dev', 'hrt2')[0]).toMatchObject({ kind: 'hrtimer', callback: 'foo_hrt_old_fn' });
+      expect(ix.bindingsFor('foo_dev', 'task')[0]).toMatchObject({ kind: 'kthread', callback: 'foo_thread' });
+      expect(ix.bindingsFor('foo_ctx', 'w2').map((b) => b.callback)).toEqual(['ctx_work_fn2']);
+      // Through a typedef: found by callback (by field it is a known gap: the file never names foo_ctx).
+      expect(ix.bindingsOf('typed_work_fn')[0]).toMatchObject({ struct: 'foo_ctx', field: 'w2' });
+      expect(ix.bindingsFor(null, 'global_work')[0]).toMatchObject({ via: 'DECLARE_WORK', callback: 'global_work_fn' });
+      expect(ix.bindingsFor(null, 'h.dw')[0]).toMatchObject({ callback: 'holder_dfn' });
+      expect(ix.bindingsFor('foo_dev', 'lock')).toEqual([]);
+    });
+
+    it('types access paths through params, locals, container_of, nested structs and typedefs', () => {
+      const ix = createIndex(new TestView(root), noCache);
+      const init = ix.functions('foo_init')[0]!;
+      const fd: Expr = { k: 'id', name: 'fd' };
+      const ctx: Expr = { k: 'field', base: fd, name: 'ctx', arrow: true };
+      expect(typeOfExpr(init, fd, ix)).toBe('struct foo_dev *');
+      expect(typeOfExpr(init, { k: 'field', base: fd, name: 'work', arrow: true }, ix)).toBe('struct work_struct');
+      expect(typeOfExpr(init, { k: 'field', base: ctx, name: 'w2', arrow: true }, ix)).toBe('struct work_struct');
+      const named: Expr = { k: 'field', base: fd, name: 'named', arrow: true };
+      expect(typeOfExpr(init, { k: 'field', base: named, name: 'slock', arrow: false }, ix)).toBe('spinlock_t');
+      expect(typeOfExpr(init, callArg(init, 'INIT_WORK', 0), ix)).toBe('struct work_struct *');
+      // $t1 = shared_fn(i): the callee's return type.
+      expect(typeOfExpr(init, { k: 'id', name: '$t1' }, ix)).toBe('int');
+
+      const work = ix.functions('foo_work_fn')[0]!;
+      const c: Expr = { k: 'container_of', ptr: { k: 'id', name: 'work' }, type: 'struct foo_dev', member: 'work' };
+      expect(typeOfExpr(work, { k: 'field', base: c, name: 'lock', arrow: true }, ix)).toBe('struct mutex');
+      expect(typeOfExpr(work, { k: 'field', base: { k: 'id', name: 'fd' }, name: 'dw', arrow: true }, ix)).toBe('struct delayed_work');
+
+      const typed = ix.functions('typed_init')[0]!;
+      const lockArg = callArg(typed, 'mutex_lock');
+      expect(typeOfExpr(typed, lockArg, ix)).toBe('struct mutex *');
+      expect(accessKey(typed, lockArg, ix)).toMatchObject({ struct: 'foo_shared_t', field: 'big_lock' });
+
+      // The same key for a binding and a cancel of the same field from another file.
+      const probe = ix.functions('foo_probe')[0]!;
+      expect(accessKey(probe, callArg(probe, 'cancel_work_sync'), ix)).toMatchObject({ struct: 'foo_dev', field: 'work' });
+      expect(accessKey(probe, { k: 'id', name: 'global_work' }, ix)).toMatchObject({ struct: null, field: 'global_work' });
+      expect(typeOfExpr(probe, { k: 'id', name: 'nobody' }, ix)).toBeNull();
+    });
+
+    it('sees overlay changes instead of the disk', () => {
+      const view = new TestView(
+        root,
+        new Map<string, string | null>([
+          ['drv/b.c', FILES['drv/b.c']!.replace('int shared_fn(int x)\n{\n\treturn x * 2;\n}\n', '')],
+          ['new/n.c', 'int shared_fn(int x)\n{\n\treturn 0;\n}\n\nstatic void n_caller(void)\n{\n\tshared_fn(1);\n}\n'],
+          ['other/x.c', null],
+        ]),
+      );
+      const ix = createIndex(view, noCache);
+      expect(ix.functions('shared_fn').map((f) => f.file)).toEqual(['new/n.c', 'other/c.c']);
+      expect(ix.callers('shared_fn').map((f) => f.name).sort()).toEqual(['foo_init', 'n_caller', 'other_caller']);
+    });
+
+    it('skips files above the size cap and says so', () => {
+      const view = new TestView(root, new Map([['big/huge.c', `int shared_fn(int x)\n{\n\treturn 1;\n}\n/*${'x'.repeat(5000)}*/\n`]]));
+      const ix = createIndex(view, { ...noCache, maxFileBytes: 4096 });
+      expect(ix.functions('shared_fn').map((f) => f.file)).toEqual(['drv/b.c', 'other/c.c']);
+      expect(ix.skipped()).toEqual([{ file: 'big/huge.c', reason: expect.stringMatching(/larger than 4096/) }]);
+    });
+
+    it('keeps searches inside its scope', () => {
+      const ix = createIndex(new TestView(root), { ...noCache, scope: ['other'] });
+      expect(ix.functions('shared_fn').map((f) => f.file)).toEqual(['other/c.c']);
+    });
+  });
+}
+
+describe('tree index cache', () => {
+  it('parses nothing on a second run, reparses what changed, survives a corrupt entry', () => {
+    const root = writeFixture({ git: true });
+    const cacheDir = mkdtempSync(join(tmpdir(), 'kreview-ixcache-'));
+    const opts = { cacheDir, env: {} };
+
+    const first = createIndex(new TestView(root), opts);
+    const n = first.callers('shared_fn').length;
+    // Every file that mentions it: a caller can be anywhere.
+    expect(first.stats().parsed).toBe(5);
+    expect(first.stats().cache.writes).toBe(5);
+
+    const second = createIndex(new TestView(root), opts);
+    expect(second.callers('shared_fn').length).toBe(n);
+    expect(second.stats().parsed).toBe(0);
+    expect(second.stats().cache.diskHits).toBe(5);
+    // The per-commit grep answer was kept too.
+    expect(second.stats().search.greps).toBe(0);
+
+    writeFileSync(join(root, 'other/x.c'), FILES['other/x.c']!.replace('return shared_fn(4);', 'return shared_fn(5) + shared_fn(6);'));
+    const third = createIndex(new TestView(root), opts);
+    expect(third.callers('shared_fn').map((f) => f.name).sort()).toEqual(['foo_init', 'other_caller', 'x_caller']);
+    expect(third.stats().parsed).toBe(1);
+
+    // Corrupt every entry: the next run parses again and rewrites them.
+    const fourthView = new TestView(root);
+    const probe = createIndex(fourthView, opts);
+    probe.loadFiles(['drv/a.c']);
+    const key = (probe as unknown as { cache: { key(f: string, t: string): string; pathOf(k: string): string } }).cache;
+    writeFileSync(key.pathOf(key.key('drv/a.c', FILES['drv/a.c']!)), 'garbage');
+    const fifth = createIndex(new TestView(root), opts);
+    expect(fifth.functionsIn('drv/a.c').length).toBeGreaterThan(5);
+    expect(fifth.stats().cache.corrupt).toBe(1);
+    expect(fifth.stats().parsed).toBe(1);
+    const sixth = createIndex(new TestView(root), opts);
+    sixth.functionsIn('drv/a.c');
+    expect(sixth.stats().parsed).toBe(0);
+  });
+
+  it('is off with cache: false and with KREVIEW_NO_CACHE', () => {
+    const root = writeFixture({ git: false });
+    const cacheDir = mkdtempSync(join(tmpdir(), 'kreview-ixcache-'));
+    createIndex(new TestView(root), { env: { KREVIEW_CACHE_DIR: cacheDir, KREVIEW_NO_CACHE: '1' } }).loadFiles(['drv/a.c']);
+    const again = createIndex(new TestView(root), { env: { KREVIEW_CACHE_DIR: cacheDir } });
+    again.loadFiles(['drv/a.c']);
+    expect(again.stats().parsed).toBe(1);
+  });
+});

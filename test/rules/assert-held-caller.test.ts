@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { lint, PRELUDE } from './helpers.js';
+
+const rule = 'assert-held-caller';
+const ASSERTS = `
+static void grp_set(struct grp *g, int v)
+{
+	lockdep_assert_held(&g->mutex);
+	g->count = v;
+}
+`;
+
+describe('assert-held-caller', () => {
+  it('finds a call made after the lock was released', () => {
+    const f = lint(PRELUDE + ASSERTS + `
+void after_unlock(struct grp *g)
+{
+	mutex_lock(&g->mutex);
+	g->count++;
+	mutex_unlock(&g->mutex);
+	grp_set(g, 1);
+}
+`, { rule });
+    expect(f.map((x) => [x.function, x.lock])).toEqual([['after_unlock', 'g->mutex']]);
+    expect(f[0]!.message).toMatch(/grp_set\(\) asserts g->mutex is held .*released before this call/);
+    expect(f[0]!.related[0]!.message).toMatch(/lockdep_assert_held/);
+  });
+
+  it('finds a call on an object the caller looked up and never locked', () => {
+    const f = lint(PRELUDE + ASSERTS + `
+struct grp *grp_find(int id);
+void lookup(int id)
+{
+	struct grp *g = grp_find(id);
+
+	grp_set(g, 2);
+}
+`, { rule });
+    expect(f.map((x) => x.function)).toEqual(['lookup']);
+  });
+
+  it('does not report when every caller holds the lock, when a helper takes it, or inside guard()', () => {
+    expect(lint(PRELUDE + ASSERTS + `
+static void grp_lock(struct grp *g)
+{
+	mutex_lock(&g->mutex);
+}
+void locked(struct grp *g)
+{
+	mutex_lock(&g->mutex);
+	grp_set(g, 1);
+	mutex_unlock(&g->mutex);
+}
+void via_helper(struct grp *g)
+{
+	grp_lock(g);
+	grp_set(g, 2);
+	mutex_unlock(&g->mutex);
+}
+void guarded(struct item *it)
+{
+	guard(mutex)(&it->grp->mutex);
+	grp_set(it->grp, 3);
+}
+void passes_on(struct grp *g)
+{
+	grp_set(g, 4);
+}
+`, { rule })).toEqual([]);
+  });
+
+  it('finds a call after a guard() scope ended', () => {
+    const f = lint(PRELUDE + ASSERTS + `
+void scope_over(struct grp *g)
+{
+	{
+		guard(mutex)(&g->mutex);
+		g->count++;
+	}
+	grp_set(g, 5);
+}
+`, { rule });
+    expect(f.map((x) => x.function)).toEqual(['scope_over']);
+  });
+
+  it('follows the requirement up through a caller that does not take the lock', () => {
+    const f = lint(PRELUDE + ASSERTS + `
+static void middle(struct grp *g)
+{
+	grp_set(g, 6);
+}
+void top(struct grp *g)
+{
+	mutex_lock(&g->mutex);
+	mutex_unlock(&g->mutex);
+	middle(g);
+}
+`, { rule });
+    expect(f.map((x) => x.function)).toEqual(['top']);
+    expect(f[0]!.message).toMatch(/through middle\(\)/);
+  });
+
+  it('knows configured assert wrappers (iommu_group_mutex_assert by default)', () => {
+    const src = `
+struct mutex { int x; };
+struct iommu_group { struct mutex mutex; };
+struct device { struct iommu_group *iommu_group; };
+static void drv_attach(struct device *dev)
+{
+	iommu_group_mutex_assert(dev);
+}
+void bad(struct device *dev)
+{
+	mutex_lock(&dev->iommu_group->mutex);
+	mutex_unlock(&dev->iommu_group->mutex);
+	drv_attach(dev);
+}
+void good(struct device *dev)
+{
+	mutex_lock(&dev->iommu_group->mutex);
+	drv_attach(dev);
+	mutex_unlock(&dev->iommu_group->mutex);
+}
+static void other_assert(struct device *dev)
+{
+	my_assert(dev);
+}
+void bad2(struct device *dev)
+{
+	struct iommu_group *group = dev->iommu_group;
+
+	mutex_lock(&group->mutex);
+	mutex_unlock(&group->mutex);
+	other_assert(dev);
+}
+`;
+    expect(lint(src, { rule }).map((x) => x.function)).toEqual(['bad']);
+    expect(lint(src, { rule, config: { assertWrappers: { my_assert: { lock: 'd->iommu_group->mutex' } } } }).map((x) => x.function)).toEqual(['bad', 'bad2']);
+  });
+});

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { analyseFunction, E, H, R, mustHeld, mayHeld } from '../../src/rules/dataflow.js';
+import { makeScope } from '../../src/rules/lockpath.js';
+import { Summaries } from '../../src/rules/summaries.js';
+import { defaultConfig } from '../../src/rules/config.js';
+import { addr, block, branch, call, fld, fn, guard, handIndex, id, jump, not, ret, scopeEnd } from './ir-builder.js';
+
+const G = [['g', 'struct grp *']] as [string, string][];
+const M = addr(fld(id('g'), 'mutex'));
+
+function flowOf(f: ReturnType<typeof fn>, others: ReturnType<typeof fn>[] = []) {
+  const index = handIndex([f, ...others]);
+  return new Summaries(index, defaultConfig()).flowOf(f);
+}
+
+describe('lock-set dataflow on hand-built IR', () => {
+  it('tracks must and may across a diamond', () => {
+    const probe = call('probe', []);
+    const f = fn('f', G, [
+      block(0, [], branch(id('x'), 1, 2)),
+      block(1, [call('mutex_lock', [M])], jump(2)),
+      block(2, [probe], ret()),
+    ]);
+    const flow = flowOf(f);
+    const st = flow.before.get(probe)!;
+    expect(mustHeld(st)).toHaveLength(0);
+    expect(mayHeld(st).map((x) => x.lock.path)).toEqual(['g->mutex']);
+    expect(st.locks.get('g->mutex')!.states).toBe(E | H);
+  });
+
+  it('knows the trylock is held only on the branch that tested it non-zero', () => {
+    const inThen = call('probe', []);
+    const inElse = call('probe2', []);
+    const f = fn('f', G, [
+      block(0, [call('mutex_trylock', [M], '$t1')], branch(not(id('$t1')), 1, 2)),
+      block(1, [inElse], ret()),
+      block(2, [inThen, call('mutex_unlock', [M])], ret()),
+    ]);
+    const flow = flowOf(f);
+    expect(mustHeld(flow.before.get(inThen)!).map((x) => x.lock.key)).toEqual(['g->mutex']);
+    expect(mayHeld(flow.before.get(inElse)!)).toHaveLength(0);
+  });
+
+  it('mutex_lock_interruptible holds the lock where the result is zero', () => {
+    const ok = call('probe', []);
+    const f = fn('f', G, [
+      block(0, [call('mutex_lock_interruptible', [M], 'ret')], branch(id('ret'), 1, 2)),
+      block(1, [], ret()),
+      block(2, [ok, call('mutex_unlock', [M])], ret()),
+    ]);
+    expect(mustHeld(flowOf(f).before.get(ok)!)).toHaveLength(1);
+  });
+
+  it('releases a guard at its scope end', () => {
+    const inside = call('probe', []);
+    const after = call('probe2', []);
+    const f = fn('f', G, [block(0, [guard('mutex', M), inside, scopeEnd('mutex', M), after], ret())]);
+    const flow = flowOf(f);
+    expect(mustHeld(flow.before.get(inside)!)).toHaveLength(1);
+    expect(flow.before.get(after)!.locks.get('g->mutex')!.states).toBe(R);
+  });
+
+  it('reaches a fixpoint on a loop and terminates', () => {
+    const body = call('probe', []);
+    const f = fn('f', G, [
+      block(0, [], jump(1)),
+      block(1, [], branch(id('n'), 2, 3), true),
+      block(2, [call('mutex_lock', [M]), body, call('mutex_unlock', [M])], jump(1)),
+      block(3, [], ret()),
+    ]);
+    const flow = flowOf(f);
+    expect(mustHeld(flow.before.get(body)!)).toHaveLength(1);
+    expect(flow.returns[0]!.state.locks.get('g->mutex')!.states & H).toBe(0);
+  });
+
+  it('applies a helper that takes the lock for its caller, mapped through the argument', () => {
+    const helper = fn('grp_lock', [['q', 'struct grp *']], [block(0, [call('mutex_lock', [addr(fld(id('q'), 'mutex'))])], ret())]);
+    const probe = call('probe', []);
+    const f = fn('f', G, [block(0, [call('grp_lock', [id('g')]), probe], ret())]);
+    const st = flowOf(f, [helper]).before.get(probe)!;
+    expect(mustHeld(st).map((x) => [x.lock.key, x.lock.cls])).toEqual([['g->mutex', 'struct grp::mutex']]);
+  });
+
+  it('treats an asserted lock as held and records it as required by the summary', () => {
+    const f = fn('f', G, [block(0, [call('lockdep_assert_held', [M])], ret())]);
+    const index = handIndex([f]);
+    const s = new Summaries(index, defaultConfig()).get(f)!;
+    expect(s.requires.map((r) => r.lock.path)).toEqual(['g->mutex']);
+    expect(analyseFunction(makeScope(f, index, defaultConfig())).returns[0]!.state.locks.get('g->mutex')!.states).toBe(H);
+  });
+
+  it('does not hang on mutual recursion', () => {
+    const a = fn('a', G, [block(0, [call('b', [id('g')]), call('mutex_lock', [M])], ret())]);
+    const b = fn('b', G, [block(0, [call('a', [id('g')])], ret())]);
+    const s = new Summaries(handIndex([a, b]), defaultConfig());
+    expect(s.get(a)!.takes.map((t) => t.lock.key)).toContain('g->mutex');
+    expect(s.get(b)).not.toBeNull();
+  });
+
+  it('skips calls through function pointers and notes them', () => {
+    const f = fn('f', G, [block(0, [{ op: 'call', callee: null, calleeExpr: fld(id('ops'), 'cb'), args: [], result: null, pos: { line: 1, column: 1, endLine: 1, endColumn: 2 }, text: 'ops->cb()', comments: [] }], ret())]);
+    const s = new Summaries(handIndex([f]), defaultConfig()).get(f)!;
+    expect(s.notes[0]).toMatch(/function pointer/);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * A small in-memory TreeIndex over a map of C files, built with the real
+ * front end (parseC + lowerFile + extractFacts), for rule tests.
+ */
+import { parseC, lowerFile, releaseParsed } from '../../src/parse/c/api.js';
+import { extractFacts, type FileFacts } from '../../src/parse/index/extract.js';
+import type { IrFunction } from '../../src/parse/ir.js';
+import type { Binding, TreeIndex } from '../../src/parse/index/types.js';
+import type { TreeView } from '../../src/parse/tree.js';
+import { defaultConfig, parseConfig, type Config } from '../../src/rules/config.js';
+import { runRules } from '../../src/rules/engine.js';
+import type { Finding } from '../../src/report/schema.js';
+
+export function memView(files: Record<string, string>): TreeView {
+  return {
+    root: '/mem',
+    read: (rel) => files[rel] ?? null,
+    exists: (rel) => rel in files,
+    changes: () => new Map(),
+  };
+}
+
+export function memIndex(files: Record<string, string>): TreeIndex {
+  const facts: FileFacts[] = [];
+  for (const [file, text] of Object.entries(files)) {
+    if (!/\.[ch]$/.test(file)) continue;
+    const parsed = parseC(text, file);
+    const fns = lowerFile(parsed);
+    facts.push(extractFacts(parsed, fns));
+    releaseParsed(parsed);
+  }
+  const all = facts.flatMap((f) => f.functions);
+  const bindings: Binding[] = facts.flatMap((f) => f.bindings);
+  const callsTo = (fn: IrFunction, name: string) => fn.blocks.some((b) => b.instrs.some((i) => i.op === 'call' && i.callee === name));
+  return {
+    view: memView(files),
+    functions: (name) => all.filter((f) => f.name === name),
+    resolve: (name, fromFile) => all.find((f) => f.name === name && f.file === fromFile) ?? all.find((f) => f.name === name && !f.isStatic) ?? all.find((f) => f.name === name) ?? null,
+    functionsIn: (file) => all.filter((f) => f.file === file),
+    callers: (name) => all.filter((f) => callsTo(f, name)),
+    struct: (name) => facts.flatMap((f) => f.structs).find((s) => s.name === name) ?? null,
+    global: (name) => facts.flatMap((f) => f.globals).find((g) => g.name === name) ?? null,
+    bindingsOf: (cb) => bindings.filter((b) => b.callback === cb),
+    bindingsFor: (st, field) => bindings.filter((b) => b.struct === st && b.field === field),
+    skipped: () => [],
+  };
+}
+
+/** Runs the rules (one or all) over C text given as one file `t.c` or a map of files. */
+export function lint(src: string | Record<string, string>, opts: { rule?: string; config?: unknown } = {}): Finding[] {
+  const files = typeof src === 'string' ? { 't.c': src } : src;
+  const index = memIndex(files);
+  const config: Config = opts.config ? parseConfig(opts.config) : defaultConfig();
+  const found = runRules({ index, files: Object.keys(files).filter((f) => f.endsWith('.c')), config });
+  return opts.rule ? found.filter((f) => f.rule === opts.rule) : found;
+}
+
+/** A struct prelude most cases share. */
+export const PRELUDE = `
+struct mutex { int x; };
+struct work_struct { int x; };
+struct grp {
+	struct mutex mutex;
+	int count;
+};
+struct item {
+	struct grp *grp;
+	struct work_struct work;
+	struct mutex lock;
+};
+`;

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { lint, PRELUDE } from './helpers.js';
+
+const rule = 'lock-imbalance';
+
+describe('lock-imbalance', () => {
+  it('finds an error path that returns with the lock held', () => {
+    const f = lint(PRELUDE + `
+int grp_update(struct grp *g, int v)
+{
+	mutex_lock(&g->mutex);
+	if (v < 0)
+		return -22;
+	g->count = v;
+	mutex_unlock(&g->mutex);
+	return 0;
+}
+`, { rule });
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ function: 'grp_update', lock: 'g->mutex', line: 18 });
+    expect(f[0]!.message).toMatch(/returns here with g->mutex held/);
+  });
+
+  it('does not report goto error paths that drop the lock, nor a trylock that failed', () => {
+    expect(lint(PRELUDE + `
+int grp_update(struct grp *g, int v)
+{
+	int ret = 0;
+
+	mutex_lock(&g->mutex);
+	if (v < 0) {
+		ret = -22;
+		goto out_unlock;
+	}
+	if (v > 100) {
+		ret = -34;
+		goto out_unlock;
+	}
+	g->count = v;
+out_unlock:
+	mutex_unlock(&g->mutex);
+	return ret;
+}
+int grp_try(struct grp *g)
+{
+	if (!mutex_trylock(&g->mutex))
+		return -16;
+	g->count++;
+	mutex_unlock(&g->mutex);
+	return 0;
+}
+int grp_scoped(struct grp *g, int v)
+{
+	guard(mutex)(&g->mutex);
+	if (v < 0)
+		return -22;
+	g->count = v;
+	return 0;
+}
+`, { rule })).toEqual([]);
+  });
+
+  it('does not report helpers that take the lock for their caller, or annotated functions', () => {
+    expect(lint(PRELUDE + `
+void grp_enter(struct grp *g)
+{
+	mutex_lock(&g->mutex);
+}
+int grp_maybe_enter(struct grp *g, int v) __acquires(&g->mutex)
+{
+	if (!v)
+		return 0;
+	mutex_lock(&g->mutex);
+	return 1;
+}
+`, { rule })).toEqual([]);
+  });
+});

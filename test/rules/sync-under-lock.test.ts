@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { lint, PRELUDE } from './helpers.js';
+
+const rule = 'sync-under-lock';
+const WORKER = `
+static void item_worker(struct work_struct *work)
+{
+	struct item *it = container_of(work, struct item, work);
+
+	mutex_lock(&it->grp->mutex);
+	it->grp->count++;
+	mutex_unlock(&it->grp->mutex);
+}
+
+static void item_init(struct item *it)
+{
+	INIT_WORK(&it->work, item_worker);
+}
+`;
+
+describe('sync-under-lock', () => {
+  it('finds cancel_work_sync() under the mutex the work function takes', () => {
+    const f = lint(PRELUDE + WORKER + `
+void item_free(struct item *it)
+{
+	mutex_lock(&it->grp->mutex);
+	cancel_work_sync(&it->work);
+	mutex_unlock(&it->grp->mutex);
+}
+`, { rule });
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ rule, function: 'item_free', lock: 'it->grp->mutex', severity: 'error' });
+    expect(f[0]!.message).toMatch(/cancel_work_sync\(&it->work\) waits for item_worker\(\)/);
+    expect(f[0]!.related.map((r) => r.message).join('\n')).toMatch(/item_worker\(\) takes/);
+  });
+
+  it('does not report when the lock is released before the cancel', () => {
+    expect(lint(PRELUDE + WORKER + `
+void item_free(struct item *it)
+{
+	mutex_lock(&it->grp->mutex);
+	it->grp->count--;
+	mutex_unlock(&it->grp->mutex);
+	cancel_work_sync(&it->work);
+}
+`, { rule })).toEqual([]);
+  });
+
+  it('does not report when the work function takes a different lock', () => {
+    expect(lint(PRELUDE + `
+static void item_worker(struct work_struct *work)
+{
+	struct item *it = container_of(work, struct item, work);
+
+	mutex_lock(&it->lock);
+	mutex_unlock(&it->lock);
+}
+void item_setup(struct item *it) { INIT_WORK(&it->work, item_worker); }
+void item_free(struct item *it)
+{
+	mutex_lock(&it->grp->mutex);
+	cancel_work_sync(&it->work);
+	mutex_unlock(&it->grp->mutex);
+}
+`, { rule })).toEqual([]);
+  });
+
+  it('does not report cancel_work(), which does not wait', () => {
+    expect(lint(PRELUDE + WORKER + `
+void item_free(struct item *it)
+{
+	mutex_lock(&it->grp->mutex);
+	cancel_work(&it->work);
+	mutex_unlock(&it->grp->mutex);
+}
+`, { rule })).toEqual([]);
+  });
+
+  it('finds the wait inside a helper called under the lock, and a lock the worker takes through a callee', () => {
+    const f = lint(PRELUDE + `
+static void grp_bump(struct grp *g)
+{
+	mutex_lock(&g->mutex);
+	g->count++;
+	mutex_unlock(&g->mutex);
+}
+static void item_worker(struct work_struct *work)
+{
+	struct item *it = container_of(work, struct item, work);
+
+	grp_bump(it->grp);
+}
+void item_setup(struct item *it) { INIT_WORK(&it->work, item_worker); }
+static void item_release(struct item *it)
+{
+	disable_work_sync(&it->work);
+}
+void item_free(struct grp *g, struct item *it)
+{
+	mutex_lock(&g->mutex);
+	item_release(it);
+	mutex_unlock(&g->mutex);
+}
+`, { rule });
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ function: 'item_free', lock: 'g->mutex' });
+    expect(f[0]!.message).toMatch(/through item_release\(\)/);
+    expect(f[0]!.message).toMatch(/matched by lock class struct grp::mutex only/);
+  });
+
+  it('finds del_timer_sync() under a spinlock the timer callback takes', () => {
+    const f = lint(`
+struct spinlock { int x; };
+struct timer_list { int x; };
+struct port { struct spinlock lock; struct timer_list timer; };
+static void port_timeout(struct timer_list *t)
+{
+	struct port *p = container_of(t, struct port, timer);
+	spin_lock(&p->lock);
+	spin_unlock(&p->lock);
+}
+void port_init(struct port *p) { timer_setup(&p->timer, port_timeout, 0); }
+void port_stop(struct port *p)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&p->lock, flags);
+	del_timer_sync(&p->timer);
+	spin_unlock_irqrestore(&p->lock, flags);
+}
+`, { rule });
+    expect(f.map((x) => [x.function, x.lock])).toEqual([['port_stop', 'p->lock']]);
+  });
+
+  it('finds a work that waits for itself, and two works that wait for each other', () => {
+    const f = lint(`
+struct work_struct { int x; };
+struct ctl { struct work_struct a, b, c; };
+static void self_fn(struct work_struct *w)
+{
+	struct ctl *c = container_of(w, struct ctl, c);
+	flush_work(&c->c);
+}
+static void a_fn(struct work_struct *w)
+{
+	struct ctl *c = container_of(w, struct ctl, a);
+	cancel_work_sync(&c->b);
+}
+static void b_fn(struct work_struct *w)
+{
+	struct ctl *c = container_of(w, struct ctl, b);
+	cancel_work_sync(&c->a);
+}
+void ctl_init(struct ctl *c)
+{
+	INIT_WORK(&c->a, a_fn);
+	INIT_WORK(&c->b, b_fn);
+	INIT_WORK(&c->c, self_fn);
+}
+`, { rule });
+    expect(f.map((x) => x.function).sort()).toEqual(['a_fn', 'b_fn', 'self_fn']);
+    expect(f.find((x) => x.function === 'self_fn')!.message).toMatch(/waits for itself/);
+    expect(f.find((x) => x.function === 'a_fn')!.message).toMatch(/b_fn\(\) waits for a_fn\(\)/);
+  });
+
+  it('on the seed-shaped fixture: the free under the mutex is found, the deferred free is not', () => {
+    const text = readFileSync(new URL('../../fixtures/rules/seed/group.c', import.meta.url), 'utf8');
+    const f = lint({ 'drivers/dgroup.c': text }, { rule });
+    expect(f.map((x) => x.function)).toEqual(['dgroup_remove_locked']);
+    expect(f[0]!.lock).toBe('group->mutex');
+    expect(f[0]!.message).toMatch(/dgroup_quarantine_worker\(\)/);
+    expect(f[0]!.related.some((r) => r.function === 'dgroup_free_gdev' && /cancel_work_sync/.test(r.message))).toBe(true);
+  });
+});
