@@ -9,66 +9,16 @@
  * Prints: messages, parse failures by reason, patches, cover letters, replies,
  * series (complete / incomplete), and the time each stage took.
  */
-import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { KreviewError } from '../src/errors.js';
 import { parseMessage } from '../src/mail/message.js';
+import { archiveCommits, archiveMails } from '../src/mail/public-inbox.js';
 import { hasDiff } from '../src/mail/patch-mail.js';
 import type { MailMessage } from '../src/mail/schema.js';
 import { assembleSeries, dedupeMessages } from '../src/mail/series.js';
 import { parseSubject } from '../src/mail/subject.js';
 
 const DEFAULT_REPO = '/work/.mirror/linux-mailinglist-archives+iommu.lists.linux-foundation.org.0/repo';
-
-function run(cmd: string, args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
-    const chunks: Buffer[] = [];
-    p.stdout.on('data', (c: Buffer) => chunks.push(c));
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`${cmd} exited ${code}`))));
-  });
-}
-
-/**
- * Streams `<commit>:m` blobs out of `git cat-file --batch`, in commit order.
- * Missing blobs (a commit that deletes `m`) come back as null.
- */
-async function* blobs(repo: string, commits: string[]): AsyncGenerator<{ commit: string; data: Buffer | null }> {
-  const p = spawn('git', ['cat-file', '--batch'], { cwd: repo, stdio: ['pipe', 'pipe', 'inherit'] });
-  // Feed the requests in the background; stdout is read as it comes.
-  (async () => {
-    for (const c of commits) {
-      if (!p.stdin.write(`${c}:m\n`)) await new Promise((r) => p.stdin.once('drain', r));
-    }
-    p.stdin.end();
-  })().catch(() => undefined);
-  let buf: Buffer = Buffer.alloc(0);
-  let i = 0;
-  let need: number | null = null;
-  let header = '';
-  for await (const chunk of p.stdout as AsyncIterable<Buffer>) {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    for (;;) {
-      if (need === null) {
-        const nl = buf.indexOf(0x0a);
-        if (nl < 0) break;
-        header = buf.subarray(0, nl).toString();
-        buf = buf.subarray(nl + 1);
-        if (header.endsWith(' missing')) {
-          yield { commit: commits[i++], data: null };
-          continue;
-        }
-        need = Number(header.split(' ')[2]);
-      }
-      if (buf.length < need + 1) break;
-      const data = Buffer.from(buf.subarray(0, need));
-      buf = buf.subarray(need + 1);
-      need = null;
-      yield { commit: commits[i++], data };
-    }
-  }
-}
 
 function reasonOf(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
@@ -84,13 +34,13 @@ async function main(): Promise<void> {
   const repo = args.find((a, i) => !a.startsWith('--') && i !== limitAt + 1) ?? DEFAULT_REPO;
 
   const t0 = performance.now();
-  const commits = (await run('git', ['rev-list', '--reverse', 'HEAD'], repo)).split('\n').filter(Boolean).slice(0, limit);
+  const commits = archiveCommits(repo).slice(0, limit);
   const messages: MailMessage[] = [];
   const failures = new Map<string, number>();
   const fail = (reason: string) => failures.set(reason, (failures.get(reason) ?? 0) + 1);
   let bytes = 0;
   let n = 0;
-  for await (const { data } of blobs(repo, commits)) {
+  for await (const { data } of archiveMails(repo, commits)) {
     n++;
     if (data === null) {
       fail('commit without a file m');

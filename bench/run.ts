@@ -410,7 +410,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     await bench.check('2b', tree.dir, [], opts.jobs, raw, label, tree.bugs, checkTargetN);
     await bench.modelShare('3', tree.dir, [], label, check1);
     const typical = series.patches[0]!;
-    await bench.lint('4', tree.dir, typical.path, `1 patch (${typical.files.length} file) vs ${tree.files.length} files`, null);
+    await bench.lint('4', tree.dir, series.single, `1 patch (${typical.files.length} file) vs ${tree.files.length} files`, null);
     await bench.scan('5', tree.dir, join(base, 'series', 'series.mbox'), `10-patch series + cover letter`, series.introduces);
 
     if (opts.kernelTree) {

@@ -27,6 +27,8 @@ export interface GeneratedSeries {
   mbox: string;
   cover: string;
   patches: SeriesPatch[];
+  /** Patch 1 again as a patch of its own (`[PATCH]`, not threaded): what an author lints alone. */
+  single: string;
   /** Bugs the series introduces (present after it, absent before). */
   introduces: PlantedBug[];
   /** Absolute path of series-manifest.json. */
@@ -220,6 +222,8 @@ export function generateSeries(dir: string, tree: GeneratedTree, n = 10): Genera
     return { index: k + 1, path, subject: s.edit.subject, messageId: ids[k + 1]!, files: s.files };
   });
   // Lines as they stand after the whole series (a later patch may shift them).
+  const single = join(dir, 'single.patch');
+  writeFileSync(single, standalone(mails[1]!));
   const introduces = steps.flatMap((s) => (s.edit.introduces ? [s.edit.introduces] : []));
   for (const bug of introduces) {
     const lines = current.get(bug.file)!.split('\n');
@@ -231,7 +235,19 @@ export function generateSeries(dir: string, tree: GeneratedTree, n = 10): Genera
     manifest,
     JSON.stringify({ version: 1, seed: tree.seed, cover: { messageId: ids[0], subject: coverSubject }, patches: patches.map((p) => ({ ...p, path: p.path.slice(dir.length + 1) })), introduces }, null, 2) + '\n',
   );
-  return { mbox, cover, patches, introduces, manifest };
+  return { mbox, cover, patches, single, introduces, manifest };
+}
+
+/** One mail of the series as a standalone patch: no "i/n" numbering, no threading headers. */
+function standalone(mail: string): string {
+  const end = mail.indexOf('\n\n');
+  const head = mail
+    .slice(0, end)
+    .split('\n')
+    .filter((l) => !/^(In-Reply-To|References):/i.test(l))
+    .map((l) => l.replace(/^Subject: \[PATCH v1 \d+\/\d+\]/, 'Subject: [PATCH]'))
+    .join('\n');
+  return head + mail.slice(end);
 }
 
 /** Commits each step in a scratch repository and returns the mails (cover letter first). */

@@ -40,7 +40,8 @@ export function patchSource(pm: PatchMail, total: number): PatchSource {
   return {
     index: pm.tag.index && pm.tag.index > 0 ? pm.tag.index : 1,
     total,
-    subject: m.subject,
+    // The title without `[PATCH v3 06/11]`: index and total already say that.
+    subject: pm.tag.title || m.subject,
     messageId: m.messageId,
     source: m.source,
     files: parseDiff(pm.diff, where),

@@ -14,6 +14,8 @@ import { runCheck } from './check.js';
 import { runSeries } from './series.js';
 import { runReplyComments } from './comments.js';
 import { runSchema } from './schema.js';
+import { runScan } from './scan.js';
+import { runMerge } from './merge.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -94,6 +96,35 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
   ).action(async (paths: string[], opts) => {
     io.status = await runCheck(io, paths, opts);
   });
+
+  analysisOptions(
+    program
+      .command('scan')
+      .summary('bulk scan: many series against one tree, per-patch introduced/fixed findings')
+      .description(
+        'Read every series in the inputs (mbox files, directories, lore t.mbox.gz, or a public-inbox ' +
+          'archive given as its git repository), apply each one patch by patch to a copy of the tree, and ' +
+          'report per patch what it introduced and what it fixed, then a summary. A series that does not ' +
+          'apply, or a mail that cannot be read, is reported and skipped. Series run in parallel on worker ' +
+          'threads (--jobs, default: the number of cores). Ctrl-C prints what was done so far (exit 130). ' +
+          'Exit 1 when a series introduces a finding of severity warning or above, else 3 when a series ' +
+          'did not apply, else 0.',
+      )
+      .argument('<input...>', 'mbox files, directories, public-inbox git repositories, "-", or Message-IDs')
+      .addOption(FORMAT())
+      .option('--shard <I/N>', 'take only the I-th of N deterministic slices of the series (merge the outputs with kreview merge)')
+      .option('--lore-url <base>', 'public-inbox base URL for Message-ID inputs', 'https://lore.kernel.org/all'),
+  ).action(async (inputs: string[], opts) => {
+    io.status = await runScan(io, inputs, opts);
+  });
+
+  program
+    .command('merge')
+    .summary('join the JSON reports of scan --shard runs into one')
+    .argument('<report...>', 'JSON files written by kreview scan --format json')
+    .action((files: string[]) => {
+      io.status = runMerge(io, files);
+    });
 
   program
     .command('apply')

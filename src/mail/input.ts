@@ -25,6 +25,11 @@ export interface ReadOptions {
   maxBytes?: number;
   /** Cap on one message (default 32 MiB). */
   maxMessageBytes?: number;
+  /**
+   * Bulk mode: a message or input that cannot be read is passed here and
+   * skipped instead of failing the whole read.
+   */
+  onBadInput?: (where: string, error: InputError) => void;
 }
 
 export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -32,7 +37,14 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 export async function readMessages(inputs: string[], opts: ReadOptions): Promise<MailMessage[]> {
   const out: MailMessage[] = [];
-  for (const input of inputs) out.push(...(await readInput(input, opts)));
+  for (const input of inputs) {
+    try {
+      out.push(...(await readInput(input, opts)));
+    } catch (err) {
+      if (!(opts.onBadInput && err instanceof InputError)) throw err;
+      opts.onBadInput(input, err);
+    }
+  }
   return out;
 }
 
@@ -44,7 +56,14 @@ async function readInput(input: string, opts: ReadOptions): Promise<MailMessage[
     const files = await listDir(input);
     if (files.length === 0) throw new InputError(`${input}: empty input (no files in this directory)`);
     const out: MailMessage[] = [];
-    for (const f of files) out.push(...(await readFileInput(f, maxBytes, opts)));
+    for (const f of files) {
+      try {
+        out.push(...(await readFileInput(f, maxBytes, opts)));
+      } catch (err) {
+        if (!(opts.onBadInput && err instanceof InputError)) throw err;
+        opts.onBadInput(f, err);
+      }
+    }
     return out;
   }
   if (st) return readFileInput(input, maxBytes, opts);
@@ -126,9 +145,14 @@ async function messagesOf(buf: Buffer, name: string, opts: ReadOptions): Promise
       const out: MailMessage[] = [];
       for (let i = 0; i < raws.length; i++) {
         const source = raws.length === 1 ? name : `${name}#${i + 1}`;
-        const problem = truncationProblem(raws[i], i === raws.length - 1, endsWithNewline);
-        if (problem) throw new InputError(`${name}: truncated mbox: message ${i + 1} ${problem}`);
-        out.push(await parseMessage(raws[i], source, parse));
+        try {
+          const problem = truncationProblem(raws[i], i === raws.length - 1, endsWithNewline);
+          if (problem) throw new InputError(`${name}: truncated mbox: message ${i + 1} ${problem}`);
+          out.push(await parseMessage(raws[i], source, parse));
+        } catch (err) {
+          if (!(opts.onBadInput && err instanceof InputError)) throw err;
+          opts.onBadInput(source, err);
+        }
       }
       if (out.length === 0) throw new InputError(`${name}: empty input (an mbox with no message)`);
       return out;

@@ -10,7 +10,9 @@
  *    message below a patch in its thread), or something else (ignored).
  * 3. Patches and covers are grouped into instances by (sender, prefixes,
  *    version, total, thread). Threads are not required: format-patch files
- *    without --thread are "loose" and group by the rest of the key.
+ *    without --thread given as separate inputs group by the rest of the key;
+ *    unthreaded patches inside one mbox group only when their Message-IDs
+ *    come from one `git send-email` run (see sendingStem).
  *    Patches with no n/m that each came alone from their own input (a source
  *    without `#n`, see input.ts) are one series in input order; any other
  *    patch without n/m is a series of one.
@@ -69,8 +71,26 @@ export function isWholeInput(source: string): boolean {
   return !/#\d+$/.test(source);
 }
 
-/** Drops identical copies of a message; throws on different mails that share a Message-ID. */
-export function dedupeMessages(messages: MailMessage[]): MailMessage[] {
+/**
+ * What the Message-IDs of one `git send-email` run share: the counter taken
+ * out of `<date>.<pid>-<n>-<addr>`, `<time>-<pid>-<n>-git-send-email-<addr>`
+ * and `<sha|cover>.<time>.git.<addr>`. Other ids are their own stem.
+ */
+export function sendingStem(id: string): string {
+  const sendEmail = /^(\d{14}\.\d+)-\d+-(.+)$/.exec(id) ?? /^(\d+-\d+)-\d+-(git-send-email-.+)$/.exec(id);
+  if (sendEmail) return `${sendEmail[1]}-${sendEmail[2]}`;
+  const formatPatch = /^(?:[0-9a-f]{40}|cover)\.(\d+\.git\..+)$/.exec(id);
+  if (formatPatch) return formatPatch[1];
+  return id;
+}
+
+/**
+ * Drops identical copies of a message. Different mails that share a
+ * Message-ID are an error, unless `problems` is given (bulk scans of real
+ * archives meet resent series that reuse ids): then the later one by Date is
+ * kept and the clash is recorded there.
+ */
+export function dedupeMessages(messages: MailMessage[], problems?: string[]): MailMessage[] {
   const seen = new Map<string, MailMessage>();
   const out: MailMessage[] = [];
   for (const m of messages) {
@@ -83,9 +103,14 @@ export function dedupeMessages(messages: MailMessage[]): MailMessage[] {
     const same =
       prev.subject === m.subject && normBody(prev.body) === normBody(m.body) && prev.from?.address === m.from?.address;
     if (!same) {
-      throw new InputError(
-        `duplicate Message-ID <${m.messageId}> for different messages (${prev.source} and ${m.source})`,
-      );
+      const what = `duplicate Message-ID <${m.messageId}> for different messages (${prev.source} and ${m.source})`;
+      if (!problems) throw new InputError(what);
+      problems.push(`${what}: kept the later one`);
+      const t = (x: MailMessage) => (x.date ? Date.parse(x.date) || 0 : 0);
+      if (t(m) >= t(prev)) {
+        out[out.indexOf(prev)] = m;
+        seen.set(m.messageId, m);
+      }
     }
   }
   return out;
@@ -137,15 +162,27 @@ function classify(msgs: MailMessage[], threads: ThreadIndex): Classified[] {
   return out;
 }
 
-export function assembleSeries(messages: MailMessage[]): AssembleResult {
+export interface AssembleOptions {
+  /** Keep going on different mails that share a Message-ID (recorded in `problems`) instead of failing. */
+  lenient?: boolean;
+}
+
+export function assembleSeries(messages: MailMessage[], opts: AssembleOptions = {}): AssembleResult {
   const problems: string[] = [];
-  const msgs = dedupeMessages(messages);
+  const msgs = dedupeMessages(messages, opts.lenient ? problems : undefined);
   const threads = buildThreads(msgs);
   const all = classify(msgs, threads);
   const byId = new Map(all.map((c) => [c.msg.messageId, c]));
 
+  // A patch is part of a thread when it refers to a parent, or other patches hang below it (a cover
+  // letter, or patch 1 with --chain-reply-to). Replies below it do not count: a review of one patch of
+  // an unthreaded format-patch set must not pull that patch out of its series.
+  const isPatchy = (id: string) => {
+    const k = byId.get(id)?.kind;
+    return k === 'patch' || k === 'cover';
+  };
   const threaded = (c: Classified) =>
-    c.msg.inReplyTo !== null || c.msg.references.length > 0 || threads.childrenOf(c.msg.messageId).length > 0;
+    c.msg.inReplyTo !== null || c.msg.references.length > 0 || threads.childrenOf(c.msg.messageId).some(isPatchy);
 
   // 3. instances
   const instances = new Map<string, Instance>();
@@ -155,7 +192,13 @@ export function assembleSeries(messages: MailMessage[]): AssembleResult {
     const prefixes = c.tag.prefixes.map((p) => p.toLowerCase()).sort().join(' ');
     const root = threaded(c) ? threads.rootOf(c.msg.messageId) : null;
     let key: string;
-    if (c.tag.index !== null) key = ['n', sender, prefixes, c.tag.version, c.tag.total, root ?? ''].join('\u0000');
+    if (c.tag.index !== null) {
+      // Unthreaded patches group freely when the user gave them as files; inside an mbox (a list
+      // archive) only those whose Message-IDs show they were sent together do.
+      const batch =
+        root !== null ? `thread:${root}` : isWholeInput(c.msg.source) ? 'inputs' : c.tag.total === 1 ? `own:${c.msg.messageId}` : `sent:${sendingStem(c.msg.messageId)}`;
+      key = ['n', sender, prefixes, c.tag.version, c.tag.total, batch].join('\u0000');
+    }
     else if (!threaded(c) && isWholeInput(c.msg.source)) key = ['inputs', c.tag.version].join('\u0000');
     else key = ['one', c.msg.messageId].join('\u0000');
     let inst = instances.get(key);

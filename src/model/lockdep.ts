@@ -25,6 +25,8 @@ function parse(step: TraceStep): Ev | null {
   if (m) return { thread: step.thread, what: 'blocked', name: m[1]!.trim() };
   m = /\[(\S+) already holds ([^:\]]+): blocks on itself/.exec(s);
   if (m) return { thread: step.thread, what: 'blocked', name: m[2]!.trim() };
+  m = /\[waits for (kthread \w+) on T\d+ to exit/.exec(s);
+  if (m) return { thread: step.thread, what: 'wait', name: m[1]!, kind: 'kthread' };
   m = /\[waits for (?:pending )?([^:;\]]+?)(?: to run| to exit|:|;)/.exec(s);
   if (m) return { thread: step.thread, what: 'wait', name: m[1]!.trim(), kind: /kthread_stop/.test(s) ? 'kthread' : /timer|hrtimer_cancel/.test(s) ? 'timer' : 'work' };
   return null;
@@ -33,7 +35,7 @@ function parse(step: TraceStep): Ev | null {
 function lockText(name: string, kind?: string): string {
   if (kind === 'work') return `(work_completion)(&${name})`;
   if (kind === 'timer' || kind === 'hrtimer') return `(&${name})`;
-  if (kind === 'kthread') return `(${name.startsWith('kthread') ? name : `kthread ${name}`})`;
+  if (kind === 'kthread') return `(${name})`;
   return `&${name}`;
 }
 
@@ -76,7 +78,8 @@ export function renderLockdepScenario(trace: TraceStep[]): string | null {
     [...evs].reverse().find((e) => e.thread === cpu1 && e.what === 'start' && (e.name === w0.name || w0.what === 'wait')) ??
     [...evs].reverse().find((e) => e.thread === cpu1 && e.what === 'acquire' && e.name === w0.name);
   if (!a0 || !a1) return null;
-  const heldByCpu1 = a1.what === 'start' ? lockText(a1.name, a1.kind) : lockText(a1.name);
+  // Name the callback's item as the waiter wrote it (the worker only knows its object).
+  const heldByCpu1 = a1.what === 'start' ? lockText(w0.what === 'wait' ? w0.name : a1.name, a1.kind) : lockText(a1.name);
   const waitedByCpu0 = w0.what === 'wait' ? lockText(w0.name, w0.kind) : lockText(w0.name);
   const pad = (s: string) => ' '.repeat(COL) + s;
   return [

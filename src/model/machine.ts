@@ -54,7 +54,7 @@ export interface MachineOptions {
 export interface StepOutcome {
   state: State;
   /** The step stopped the path: a bound, an unmodelled construct, an infeasible assumption. */
-  stop?: { kind: 'bound' | 'unmodelled' | 'infeasible'; why: string };
+  stop?: { kind: 'bound' | 'soft-bound' | 'unmodelled' | 'infeasible'; why: string };
 }
 
 export const BUILTIN_TYPES: Record<string, string> = {};
@@ -68,6 +68,8 @@ export class Machine {
   /** A source line whose execution the scenario wants to know about. */
   watch: { file: string; line: number } | null = null;
   reached = false;
+  /** Callbacks the scenario lets be running already on objects it did not create. */
+  spontaneous: import('./scheduler.js').Spontaneous[] = [];
 
   constructor(
     readonly index: TreeIndex,
@@ -195,7 +197,7 @@ export class Machine {
           for (let k = e.labels.length - 1; k >= 0; k--) pending.push([...script, k]);
         } else if (e instanceof BoundHit) {
           s.bound = e.bound;
-          out.push({ state: s, stop: { kind: 'bound', why: e.bound } });
+          out.push({ state: s, stop: { kind: e.soft ? 'soft-bound' : 'bound', why: e.bound } });
         } else if (e instanceof Unmodelled) {
           out.push({ state: s, stop: { kind: 'unmodelled', why: e.why } });
         } else if (e instanceof Infeasible) {
@@ -285,12 +287,15 @@ export class Exec {
   }
 
   /** Current source position, for traces and events. */
+  private lastHere = { file: '', line: 0 };
   here(): { file: string; line: number } {
+    if (this.t.frames.length === 0) return this.lastHere;
     const f = this.fn;
     const blk = f.blocks[this.frame.block];
     const ins = blk?.instrs[this.frame.idx];
     const pos: Pos | undefined = ins ? ins.pos : blk && 'pos' in blk.term ? (blk.term as { pos: Pos }).pos : undefined;
-    return { file: f.file, line: pos?.line ?? f.pos.line };
+    this.lastHere = { file: f.file, line: pos?.line ?? f.pos.line };
+    return this.lastHere;
   }
 
   trace(step: string, at?: { file: string; line: number }): void {
@@ -307,7 +312,9 @@ export class Exec {
       const pos = ins ? ins.pos : blk && 'pos' in blk.term ? (blk.term as { pos: Pos }).pos : f.pos;
       return { fn: f.name, file: f.file, line: pos.line };
     });
-    this.s.events.push({ kind, thread: this.t.id, file: h.file, line: h.line, text, detail, stack, ...extra });
+    // The caller reports the event in the trace right after this.
+    const traceLen = (this.s.trace?.len ?? 0) + 1;
+    this.s.events.push({ kind, thread: this.t.id, file: h.file, line: h.line, text, detail, stack, traceLen, ...extra });
   }
 
   /** Runs until the next visible operation (after the first), a block, or the end of the thread. */
@@ -584,7 +591,9 @@ export class Exec {
     if (blk.loopHead) {
       const n = (fr.loops[to] ?? 0) + 1;
       fr.loops[to] = n;
-      if (n > this.bounds.loop + 1) throw new BoundHit(`loop unrolling (${this.bounds.loop}) in ${fn.name}() at ${fn.file}:${(blk.term as { pos?: Pos }).pos?.line ?? '?'}`);
+      if (n > this.bounds.loop + 1) {
+        throw new BoundHit(`loop unrolling (${this.bounds.loop}) in ${fn.name}() at ${fn.file}:${(blk.term as { pos?: Pos }).pos?.line ?? '?'}`, this.t.kind !== 'main');
+      }
     }
     fr.prev = fr.block;
     fr.block = to;
@@ -593,6 +602,7 @@ export class Exec {
 
   doReturn(v: Value, line: number): void {
     const t = this.t;
+    this.here();
     const done = t.frames.pop()!;
     const f = this.m.fn(done.fn);
     if (t.frames.length === 0) {
@@ -936,7 +946,8 @@ export class Exec {
   aliasCandidates(t: string): { id: number; label: string }[] {
     const out: { id: number; label: string }[] = [];
     for (const o of Object.values(this.s.objs)) {
-      if (o.type === t && o.origin !== 'stack' && o.freed === 0) out.push({ id: o.id, label: o.label });
+      // Only objects that existed before the scenario: a value from before cannot point to one allocated since.
+      if (o.type === t && (o.origin === 'pre' || o.origin === 'global') && o.freed === 0) out.push({ id: o.id, label: o.label });
       if (out.length >= this.bounds.aliases) break;
     }
     return out;
@@ -1041,6 +1052,8 @@ export class Exec {
     if (op === '==' || op === '!=') {
       const neg = op === '!=';
       if (concrete(x) && concrete(y)) return eqConcrete(x, y) !== neg;
+      if (x.k === 'sym' && y.k === 'sym' && x.id === y.id) return !neg;
+      if (x.k === 'term' && y.k === 'term' && x.key === y.key) return !neg;
       if (isZero(y) || isZero(x)) {
         const v = isZero(y) ? x : y;
         return !this.truth(v) !== neg;

@@ -11,7 +11,7 @@ import { locKey } from './heap.js';
 import { foreachImpl } from './hooks.js';
 import type { Exec } from './machine.js';
 import { NeedChoice, Infeasible, Unmodelled } from './signals.js';
-import type { AsyncState, ListState, Wait } from './state.js';
+import { addTrace, type AsyncState, type ListState, type Wait } from './state.js';
 import { NULLV, ONE, ZERO, bool, int, normType, pointee, ptr, sameValue, structName, valueKey, type Value } from './values.js';
 
 export type PrimResult =
@@ -394,8 +394,13 @@ function cancelPrim(o: CancelOpts): Prim {
     run(x, args, ins) {
       const l = asyncLoc(x, args[0], o.delayed, ins.text);
       const a = x.s.async[l.key];
+      if (!a && o.wait && startPreexisting(x, l, o.kind)) {
+        const b = x.s.async[l.key]!;
+        x.trace(`${ins.text}  [waits for ${l.name}: ${b.callback} was already running, on ${b.runner}; ${heldBy(x)}]`);
+        return { block: { kind: 'async', key: l.key, why: 'run' } };
+      }
       if (!a) {
-        // Never touched on this path, so not running (the scenario starts every candidate before).
+        // Never touched on this path: not running.
         const cbs = boundCallbacks(x, l.obj, l.path, o.kind);
         x.s.async[l.key] = { kind: o.kind, state: o.disable ? 'disabled' : 'idle', callback: cbs[0] ?? null, runner: null, name: l.name };
         x.trace(`${ins.text}  [${l.name} not pending, not running${o.disable ? '; now disabled' : ''}]`);
@@ -443,6 +448,40 @@ def(['del_timer', 'timer_delete'], cancelPrim(T('timer', false)));
 def(['timer_shutdown'], cancelPrim(T('timer', false, true)));
 def(['hrtimer_cancel'], cancelPrim(T('hrtimer', true)));
 def(['hrtimer_try_to_cancel'], cancelPrim(T('hrtimer', false)));
+
+/**
+ * A work or timer of an object that existed before the scenario may be running
+ * its callback when the scenario waits for it (the scenario lists which
+ * callbacks may). A choice: not running, or running (a worker thread starts now).
+ */
+function startPreexisting(x: Exec, l: { key: string; obj: number; path: string; name: string }, kind: AsyncKind): boolean {
+  const o = x.s.objs[l.obj];
+  if (!o || (o.origin !== 'pre' && o.origin !== 'global') || x.s.started[l.key]) return false;
+  const sname = o.origin === 'global' && !l.path ? null : structName(o.type);
+  const field = o.origin === 'global' && !l.path ? o.label : l.path;
+  const srcs = x.m.spontaneous.filter((sp) => {
+    if (sp.kind !== kind || sp.struct !== sname) return false;
+    const f = sp.delayed ? `${sp.field}.work` : sp.field;
+    return f === field;
+  });
+  if (!srcs.length) return false;
+  const opts = [
+    { label: `${l.name} is not running`, apply: (s: typeof x.s) => { s.started[l.key] = true; } },
+    ...srcs.map((sp) => ({
+      label: `${sp.callback}() is running on ${l.name}`,
+      apply: (s: typeof x.s) => {
+        s.started[l.key] = true;
+        const f = x.m.resolve(sp.callback, sp.file) ?? x.m.index.functions(sp.callback)[0] ?? null;
+        if (!f) return;
+        const th = x.m.spawn(s, kind === 'work' ? 'work' : kind, `${kind === 'work' ? 'kworker' : kind} ${sp.callback}`, f, [ptr(l.obj, l.path)], l.key);
+        s.async[l.key] = { kind, state: 'running', callback: sp.callback, runner: th.id, name: l.name };
+        addTrace(s, th.id, f.file, f.pos.line, `${sp.callback}(&${l.name})  [starts ${kind} ${l.name} on ${th.id}, pending from before]`);
+      },
+    })),
+  ];
+  x.choose(opts);
+  return x.s.async[l.key]?.state === 'running';
+}
 
 def(['enable_work', 'enable_delayed_work'], {
   visible: true,
@@ -562,7 +601,7 @@ def(['kthread_stop', 'kthread_stop_put'], {
     a.stop = true;
     const live = a.runner && x.s.threads.some((t) => t.id === a.runner && t.status !== 'done');
     if (live) {
-      x.trace(`${ins.text}  [waits for ${a.runner} (${a.callback}) to exit; ${heldBy(x)}]`);
+      x.trace(`${ins.text}  [waits for kthread ${a.callback} on ${a.runner} to exit; ${heldBy(x)}]`);
       return { block: { kind: 'async', key, why: 'exit' } };
     }
     x.trace(`${ins.text}  [${a.name} has exited]`);

@@ -53,6 +53,8 @@ export interface ExploreResult {
   deadlock: Deadlock | null;
   /** Bounds hit on some path (each named once). */
   bounds: string[];
+  /** Background threads' loops cut at the loop bound (not a reason for `unknown`). */
+  softBounds: string[];
   /** Constructs the model could not run, with where. */
   unmodelled: string[];
   infeasible: number;
@@ -66,11 +68,13 @@ export function explore(m: Machine, init: State, opts: ExploreOptions): ExploreR
   const bounds = new Set<string>();
   const unmodelled = new Set<string>();
   const visited = new Set<string>();
-  const res: ExploreResult = { witness: null, event: null, deadlock: null, bounds: [], unmodelled: [], infeasible: 0, states: 0, paths: 0, ms: 0 };
+  const soft = new Set<string>();
+  const res: ExploreResult = { witness: null, event: null, deadlock: null, bounds: [], softBounds: [], unmodelled: [], infeasible: 0, states: 0, paths: 0, ms: 0 };
   const stack: State[] = [init];
   const B: Bounds = m.bounds;
   const finish = () => {
     res.bounds = [...bounds];
+    res.softBounds = [...soft];
     res.unmodelled = [...unmodelled];
     res.ms = Date.now() - t0;
     return res;
@@ -115,6 +119,7 @@ export function explore(m: Machine, init: State, opts: ExploreOptions): ExploreR
         if (push(out.state, s.events.length)) return finish();
         if (out.stop) {
           if (out.stop.kind === 'bound') bounds.add(out.stop.why);
+          else if (out.stop.kind === 'soft-bound') soft.add(out.stop.why);
           else if (out.stop.kind === 'unmodelled') unmodelled.add(out.stop.why);
           else res.infeasible++;
           continue;
@@ -150,8 +155,12 @@ function asyncStarts(m: Machine, s: State, spont: Spontaneous[], bounds: Set<str
     const st = startCallback(m, s, key, a.kind, a.callback, null, null);
     if (st) out.push(st);
   }
-  // Callbacks pending from before the scenario, on objects of the bound type.
+  // Callbacks pending or running from before the scenario, on objects of the bound type.
+  // (They may also start right where the scenario waits for them: see primitives.)
+  // At most one such callback per path: a scenario needs one, and each more multiplies the interleavings.
+  const already = s.facts['spontaneous'] === true;
   for (const src of spont) {
+    if (already && src.kind !== 'kthread') continue;
     for (const cand of candidates(s, src)) {
       if (!room) {
         bounds.add(`threads (${m.bounds.threads})`);
@@ -196,7 +205,7 @@ function candidates(s: State, src: Spontaneous): { key: string; owner: number }[
   return out;
 }
 
-function startCallback(
+export function startCallback(
   m: Machine,
   s0: State,
   key: string,
@@ -245,7 +254,10 @@ function startCallback(
     const th: ThreadState = m.spawn(s, kind === 'work' ? 'work' : kind, `${kind === 'work' ? 'kworker' : kind} ${callback}`, any, [ptr(loc.obj, loc.path)], key);
     const prev = s.async[key];
     s.async[key] = { kind, state: 'running', callback, runner: th.id, name: prev?.name ?? name };
-    if (src) s.started[key] = true;
+    if (src) {
+      s.started[key] = true;
+      s.facts['spontaneous'] = true;
+    }
     addTrace(s, th.id, any.file, any.pos.line, `${callback}(&${name})  [starts ${kind === 'work' ? 'work' : kind} ${prev?.name ?? name} on ${th.id}${src ? ', pending from before' : ''}]`);
     return s;
   } catch (e) {

@@ -17,7 +17,11 @@ export class NeedChoice {
 
 /** A bound was hit: the path stops and the scenario's answer can at best be `unknown`. */
 export class BoundHit {
-  constructor(readonly bound: string) {}
+  /** `soft`: a background thread's loop (a kthread polling loop) was cut; the answer may still be a refutation. */
+  constructor(
+    readonly bound: string,
+    readonly soft = false,
+  ) {}
 }
 
 /** The path cannot happen in a correct kernel (NULL dereference of a pointer the code assumes valid). */

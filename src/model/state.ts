@@ -101,6 +101,8 @@ export interface ModelEvent {
   stack: { fn: string; file: string; line: number }[];
   /** For 'return' of the entry function: locks still held (names) and their keys. */
   held?: { name: string; key: string }[];
+  /** Length of the trace up to and including the step that reports the event. */
+  traceLen?: number;
 }
 
 export interface TraceNode {
@@ -158,51 +160,97 @@ export function initialState(): State {
   };
 }
 
+/**
+ * Copies every container of a state; values themselves are never mutated in
+ * place, so they are shared.
+ */
 export function cloneState(s: State): State {
-  const trace = s.trace;
-  const events = s.events;
-  s.trace = null;
-  s.events = [];
-  const c = structuredClone(s);
-  s.trace = trace;
-  s.events = events;
-  c.trace = trace;
-  c.events = events.slice();
-  return c;
-}
-
-/** Canonical JSON with sorted keys. */
-function canon(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return '[' + v.map((x) => canon(x)).join(',') + ']';
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
-  return '{' + keys.map((k) => JSON.stringify(k) + ':' + canon(o[k])).join(',') + '}';
-}
-
-/** Hash of what decides the future of a state: not the trace, the events met, counters or loop visits. */
-export function hashState(s: State): string {
-  const proj = {
-    threads: s.threads.map((t) => ({ ...t, label: undefined, frames: t.frames.map((f) => ({ ...f, loops: undefined })) })),
-    objs: s.objs,
-    globals: s.globals,
-    bind: s.bind,
-    facts: s.facts,
-    locks: s.locks,
-    async: s.async,
-    lists: s.lists,
-    started: s.started,
+  const objs: Record<number, ObjState> = {};
+  for (const k in s.objs) {
+    const o = s.objs[k]!;
+    objs[k] = { ...o, fields: { ...o.fields } };
+  }
+  const locks: Record<string, LockState> = {};
+  for (const k in s.locks) {
+    const l = s.locks[k]!;
+    locks[k] = { ...l, readers: l.readers.slice() };
+  }
+  const asyncs: Record<string, AsyncState> = {};
+  for (const k in s.async) asyncs[k] = { ...s.async[k]! };
+  const lists: Record<string, ListState> = {};
+  for (const k in s.lists) {
+    const l = s.lists[k]!;
+    lists[k] = { ...l, items: l.items.slice() };
+  }
+  return {
+    threads: s.threads.map((t) => ({
+      ...t,
+      frames: t.frames.map((f) => {
+        const iters: FrameState['iters'] = {};
+        for (const k in f.iters) iters[k] = { ...f.iters[k]! };
+        return { ...f, locals: { ...f.locals }, addr: { ...f.addr }, loops: { ...f.loops }, iters };
+      }),
+    })),
+    objs,
+    nextObj: s.nextObj,
+    nextSym: s.nextSym,
+    nextThread: s.nextThread,
+    globals: { ...s.globals },
+    bind: { ...s.bind },
+    facts: { ...s.facts },
+    locks,
+    async: asyncs,
+    lists,
+    started: { ...s.started },
+    events: s.events.slice(),
+    forks: s.forks,
+    steps: s.steps,
     bound: s.bound,
+    trace: s.trace,
   };
-  return createHash('sha1').update(canon(proj)).digest('base64');
+}
+
+function sortedRecord(r: Record<string, unknown>, each: (v: unknown) => string): string {
+  const keys = Object.keys(r).sort();
+  let out = '{';
+  for (const k of keys) out += k + ':' + each(r[k]) + ',';
+  return out + '}';
+}
+const J = (v: unknown) => JSON.stringify(v) ?? 'u';
+
+/** Hash of what decides the future of a state: not the trace, the events met, counters, labels or loop visits. */
+export function hashState(s: State): string {
+  let out = '';
+  for (const t of s.threads) {
+    out += `T${t.id}|${t.kind}|${t.status}|${J(t.wait)}|${t.asyncKey}|${t.killed ?? ''}[`;
+    for (const f of t.frames) {
+      out += `${f.fn}@${f.block}.${f.idx}<${f.prev}` + sortedRecord(f.locals, J) + sortedRecord(f.addr, J) + J(f.iters) + ';';
+    }
+    out += ']';
+  }
+  for (const k in s.objs) {
+    const o = s.objs[k]!;
+    out += `o${k}:${o.type}|${o.origin}|${o.freed}` + sortedRecord(o.fields, J);
+  }
+  out += sortedRecord(s.globals, J) + sortedRecord(s.bind, J) + sortedRecord(s.facts, J);
+  out += sortedRecord(s.locks, (l) => {
+    const x = l as LockState;
+    return `${x.owner}|${x.readers.join(',')}|${x.preheld ? 1 : 0}`;
+  });
+  out += sortedRecord(s.async, (a) => {
+    const x = a as AsyncState & { again?: boolean };
+    return `${x.kind}|${x.state}|${x.callback}|${x.runner}|${x.stop ? 1 : 0}|${x.again ? 1 : 0}|${J(x.data)}`;
+  });
+  out += sortedRecord(s.lists, J) + sortedRecord(s.started, J) + `${s.nextObj}|${s.nextSym}|${s.nextThread}|${s.bound}`;
+  return createHash('sha1').update(out).digest('base64');
 }
 
 export function addTrace(s: State, thread: string, file: string, line: number, step: string): void {
   s.trace = { thread, file, line, step, prev: s.trace, len: (s.trace?.len ?? 0) + 1 };
 }
 
-export function traceArray(t: TraceNode | null): { thread: string; file: string; line: number; step: string }[] {
+export function traceArray(t: TraceNode | null, upTo?: number): { thread: string; file: string; line: number; step: string }[] {
   const out: { thread: string; file: string; line: number; step: string }[] = [];
-  for (let n = t; n; n = n.prev) out.push({ thread: n.thread, file: n.file, line: n.line, step: n.step });
+  for (let n = t; n; n = n.prev) if (upTo === undefined || n.len <= upTo) out.push({ thread: n.thread, file: n.file, line: n.line, step: n.step });
   return out.reverse();
 }

@@ -8,7 +8,7 @@
  */
 import { KreviewError } from '../errors.js';
 import type { FileDiff, Hunk, HunkResult, PatchResult, PatchSource } from './diff-schema.js';
-import { Overlay, TreeSnapshot } from './overlay.js';
+import { Overlay } from './overlay.js';
 import type { TreeView } from './tree.js';
 
 export interface FileApplyResult {
@@ -40,7 +40,7 @@ function splitText(text: string): Lines {
   if (text === '') return { keys: [], crlf: false };
   const parts = text.split('\n');
   const last = parts.pop()!;
-  let crlf = parts.length > 0 && parts.every((l) => l.endsWith('\r'));
+  const crlf = parts.length > 0 && parts.every((l) => l.endsWith('\r'));
   const keys = crlf ? parts.map((l) => l.slice(0, -1)) : parts;
   if (last !== '') keys.push(last + NO_NL);
   return { keys, crlf };
@@ -375,4 +375,3 @@ export function applySeries(
   return { results, snapshots };
 }
 
-export { TreeSnapshot };

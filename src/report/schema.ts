@@ -73,7 +73,10 @@ export const PatchEntry = z.object({
   subject: z.string(),
   messageId: z.string().nullable(),
   applied: z.boolean(),
+  /** Ids of the findings this patch introduced. */
   findings: z.array(z.string()),
+  /** `scan` only: ids of the findings this patch fixed (those findings are listed too, as they were before). */
+  fixed: z.array(z.string()).optional(),
 });
 export type PatchEntry = z.infer<typeof PatchEntry>;
 

@@ -9,6 +9,7 @@
  *  (c) functions (`foo()`) and fields (`p->field`) the comment names that do
  *      not exist in the tree.
  */
+import { execFileSync } from 'node:child_process';
 import type { CallInstr, Comment, Expr, IrFunction } from '../parse/ir.js';
 import type { Related } from '../report/schema.js';
 import { typeOfExpr, structOfType } from '../parse/index/types-of.js';
@@ -16,7 +17,7 @@ import { derefType } from '../parse/index/ctype.js';
 import { type RawFinding, type Rule, type RuleContext } from './context.js';
 import { E, H, R } from './dataflow.js';
 import { heldMatch } from './held.js';
-import { exprText, lockRef, mapToCaller, normalize, parsePath } from './lockpath.js';
+import { exprText, lockOfObject, mapToCaller, normalize, parsePath } from './lockpath.js';
 import { isPrimitive } from './primitives.js';
 
 export const commentCodeMismatch: Rule = {
@@ -221,7 +222,7 @@ function* lockClaims(ctx: RuleContext, fn: IrFunction, comments: Comment[]): Ite
     if (!claimed) continue;
     const expr = parsePath(claimed);
     if (!expr) continue;
-    const want = lockRef(expr, scope, null);
+    const want = lockOfObject(expr, scope, null);
     const field = lastName(expr);
     const same = (l: { key: string; cls: string | null; path: string }): boolean =>
       l.key === want.key || (!!l.cls && l.cls === want.cls) || (want.cls === null && lastName(parsePath(l.path) ?? expr) === field && rootEq(l.path, claimed));
@@ -280,7 +281,7 @@ function rootEq(a: string, b: string): boolean {
 
 // ---- (c) names that do not exist ----------------------------------------
 
-const COMMON = new Set(['if', 'for', 'while', 'switch', 'sizeof', 'return', 'e.g', 'i.e', 'etc', 'main']);
+const GENERIC_PREFIX = new Set(['get', 'set', 'do', 'is', 'has', 'put', 'alloc', 'free', 'init', 'to', 'check', 'update', 'find', 'add', 'remove', 'dev', 'device']);
 
 function stripComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
@@ -302,24 +303,63 @@ function codeOf(ctx: RuleContext, file: string): string {
   return t;
 }
 
+/** The first `_`-segments that at least three functions of the file start with: the file's namespace. */
+function namespaces(ctx: RuleContext, file: string): Set<string> {
+  const count = new Map<string, number>();
+  let fns: IrFunction[] = [];
+  try {
+    fns = ctx.index.functionsIn(file);
+  } catch {
+    fns = [];
+  }
+  for (const f of fns) {
+    const seg = f.name.replace(/^_+/, '').split('_')[0]!;
+    if (seg.length > 2 && !GENERIC_PREFIX.has(seg)) count.set(seg, (count.get(seg) ?? 0) + 1);
+  }
+  return new Set([...count].filter(([, n]) => n >= 3).map(([k]) => k));
+}
+
+/** Files under the tree root that mention `word` (git grep; null when the tree is not a git checkout). */
+function gitGrepFiles(root: string, word: string): string[] | null {
+  try {
+    const out = execFileSync('git', ['-C', root, 'grep', '-lw', '-e', word, '--', '*.c', '*.h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 << 20 });
+    return out.split('\n').filter(Boolean);
+  } catch (e) {
+    const status = (e as { status?: number }).status;
+    return status === 1 ? [] : null;
+  }
+}
+
+/** Whether `name` is used in code (not only in comments) anywhere the tree can tell. */
+function usedInCode(ctx: RuleContext, name: string, file: string): boolean {
+  const re = new RegExp(`\\b${name}\\b`);
+  if (re.test(codeOf(ctx, file))) return true;
+  // Shorthand for a longer identifier of the file (`shared_lock()` for `arm_smmu_cmdq_shared_lock()`).
+  if (new RegExp(`\\w_${name}\\b`).test(codeOf(ctx, file))) return true;
+  try {
+    if (ctx.index.functions(name).length > 0 || ctx.index.global(name)) return true;
+  } catch {
+    return true;
+  }
+  const view = ctx.index.view;
+  const files = gitGrepFiles(view.root, name);
+  if (files === null) return false;
+  for (const [rel, text] of view.changes()) if (text !== null && re.test(text) && !files.includes(rel)) files.push(rel);
+  return files.some((f) => re.test(codeOf(ctx, f)));
+}
+
 function* staleNames(ctx: RuleContext, fn: IrFunction, comments: Comment[]): Iterable<RawFinding> {
-  const code = codeOf(ctx, fn.file);
+  const ns = namespaces(ctx, fn.file);
   const scope = ctx.summaries.get(fn)?.scope;
   for (const c of comments) {
     const text = c.text;
     const seen = new Set<string>();
-    for (const m of text.matchAll(/(?<![\w>.])([A-Za-z_]\w{2,})\(\)/g)) {
+    for (const m of text.matchAll(/(?<![\w>.:*])([A-Za-z]\w{2,})\(\)/g)) {
       const name = m[1]!;
-      if (seen.has(name) || COMMON.has(name) || isPrimitive(name) || /^[A-Z0-9_]+$/.test(name)) continue;
+      if (seen.has(name) || isPrimitive(name) || /^[A-Z0-9_]+$/.test(name)) continue;
       seen.add(name);
-      if (new RegExp(`\\b${name}\\b`).test(code)) continue;
-      let known = false;
-      try {
-        known = ctx.index.functions(name).length > 0 || !!ctx.index.global(name);
-      } catch {
-        known = true;
-      }
-      if (known) continue;
+      if (!ns.has(name.split('_')[0]!)) continue;
+      if (usedInCode(ctx, name, fn.file)) continue;
       yield {
         file: fn.file, line: c.pos.line, column: c.pos.column, function: fn.name, lock: null,
         statement: `${name}()`,

@@ -17,7 +17,7 @@ import {
   type AcquirePrim,
   type LockMode,
 } from './primitives.js';
-import { lockRef, parsePath, type FnScope, type LockRef } from './lockpath.js';
+import { lockOfObject, lockRef, parsePath, type FnScope, type LockRef } from './lockpath.js';
 
 export const E = 1;
 export const H = 2;
@@ -57,6 +57,8 @@ export interface State {
 /** What calling another function does to the caller's locks (from the callee's summary). */
 export interface CallEffect {
   acquires: { lock: LockRef; mode: LockMode; site: Site }[];
+  /** Held at some of the callee's returns only (a conditional acquire, e.g. on success). */
+  maybeAcquires?: { lock: LockRef; mode: LockMode; site: Site }[];
   releases: LockRef[];
 }
 
@@ -152,7 +154,7 @@ export function assertedLocks(call: CallInstr, scope: FnScope, calls: Map<string
       if (e.k === 'unknown') {
         const m = /lockdep_is_held\(\s*([^()]+?)\s*\)/.exec(e.text);
         const p = m ? parsePath(m[1]!) : null;
-        if (p) out.push({ expr: p, mode: neg ? 'not_held' : 'held' });
+        if (p) out.push({ expr: { k: 'unary', op: '&', arg: p }, mode: neg ? 'not_held' : 'held' });
       }
     };
     visit(call.args[0], false);
@@ -236,7 +238,7 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
     const lock = lockOfArgs(ins.args, scope, relp.kind);
     if (!lock) return;
     const cur = s.locks.get(lock.key);
-    if (!cur || cur.states & E) entryHeld.add(lock.key);
+    if (!cur || cur.states === E) entryHeld.add(lock.key);
     set(s, lock, R, cur?.mode ?? 'excl', null);
     return;
   }
@@ -261,10 +263,14 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
   if (eff) {
     for (const r of eff.releases) {
       const cur = s.locks.get(r.key);
-      if (!cur || cur.states & E) entryHeld.add(r.key);
+      if (!cur || cur.states === E) entryHeld.add(r.key);
       set(s, r, R, cur?.mode ?? 'excl', null);
     }
     for (const a of eff.acquires) set(s, a.lock, H, a.mode, a.site);
+    for (const a of eff.maybeAcquires ?? []) {
+      const cur = s.locks.get(a.lock.key);
+      set(s, a.lock, (cur?.states ?? E) | H, a.mode, a.site);
+    }
   }
 }
 
@@ -321,7 +327,7 @@ function entryState(scope: FnScope, entryHeld: Set<string>): State {
   for (const text of [...scope.fn.annotations.mustHold, ...scope.fn.annotations.releases]) {
     const p = parsePath(text);
     if (!p) continue;
-    const lock = lockRef(p, scope, null);
+    const lock = lockOfObject(p, scope, null);
     entryHeld.add(lock.key);
     set(s, lock, H, 'excl', siteOf(scope, scope.fn.pos, `__must_hold(${text})`), true);
   }

@@ -46,7 +46,7 @@ export const doubleLock: Rule = {
             const lock = mapToCaller(t.lock, callee, ins.args, flow.scope);
             if (seen.has(lock.key)) continue;
             seen.add(lock.key);
-            yield* again(fn, ins, st, lock, t.mode, [{ file: fn.file, function: fn.name, line: ins.pos.line, column: ins.pos.column, text: ins.text }, ...t.chain]);
+            yield* again(fn, ins, st, lock, t.mode, [{ file: fn.file, function: fn.name, line: ins.pos.line, column: ins.pos.column, text: ins.text }, ...t.chain], t.always);
           }
         }
       }
@@ -54,7 +54,7 @@ export const doubleLock: Rule = {
   },
 };
 
-function* again(fn: IrFunction, ins: CallInstr | GuardInstr, st: State, lock: LockRef, mode: LockMode, chain: Step[] | null): Iterable<RawFinding> {
+function* again(fn: IrFunction, ins: CallInstr | GuardInstr, st: State, lock: LockRef, mode: LockMode, chain: Step[] | null, always = true): Iterable<RawFinding> {
   const m = heldMatch(st, lock, { may: false, mode, classOk: false });
   if (!m) return;
   const via = chain ? ` through ${chain.map((s) => s.text).join(' -> ')}` : '';
@@ -62,5 +62,6 @@ function* again(fn: IrFunction, ins: CallInstr | GuardInstr, st: State, lock: Lo
   const related = [];
   if (m.fact.site) related.push(at(m.fact.site, `${m.fact.lock.path} ${m.fact.assumed ? 'asserted held' : 'first taken'} here`));
   if (chain) related.push(...chainRelated(chain.slice(1), `takes ${lock.path} again here`));
-  yield findingAt(fn, ins.pos, ins.text, m.fact.lock.path, `${m.fact.lock.path} is taken${via} while ${how}: deadlock`, related);
+  const some = always ? '' : ' on some paths';
+  yield findingAt(fn, ins.pos, ins.text, m.fact.lock.path, `${m.fact.lock.path} is taken${via}${some} while ${how}: deadlock${always ? '' : ' if that path is taken'}`, related, always ? undefined : 'warning');
 }

@@ -2,7 +2,7 @@
  * lock-imbalance: a function returns with L held on some paths and released
  * on others, with no annotation saying so.
  */
-import type { IrFunction } from '../parse/ir.js';
+import type { Expr, IrFunction } from '../parse/ir.js';
 import type { Related } from '../report/schema.js';
 import { at, findingAt, type RawFinding, type Rule, type RuleContext } from './context.js';
 import { E, H, R, type Flow, type ReturnState } from './dataflow.js';
@@ -21,6 +21,10 @@ export const lockImbalance: Rule = {
     for (const fn of ctx.functions) yield* imbalance(fn, ctx.flow(fn));
   },
 };
+
+function isZero(e: Expr | null): boolean {
+  return !!e && ((e.k === 'num' && e.value === 0) || (e.k === 'bool' && e.value === false));
+}
 
 function annotated(fn: IrFunction, path: string): boolean {
   const all = [...fn.annotations.acquires, ...fn.annotations.releases, ...fn.annotations.mustHold];
@@ -54,6 +58,9 @@ function* imbalance(fn: IrFunction, flow: Flow): Iterable<RawFinding> {
     const msg = entryHeld
       ? `${fn.name}() returns here with ${fact.lock.path} released, but with it still held on other paths (it was held on entry)`
       : `${fn.name}() returns here with ${fact.lock.path} held, but releases it on other paths: missing unlock?`;
-    yield findingAt(fn, r.term.pos, r.term.text, fact.lock.path, msg, related);
+    // `return 0` with the lock held and an error returned without it: a conditional acquire
+    // the caller checks (often intended, just not annotated).
+    const idiom = !entryHeld && held.every((h) => isZero(h.term.value)) && free.every((f) => !isZero(f.term.value) && f.term.value !== null);
+    yield findingAt(fn, r.term.pos, r.term.text, fact.lock.path, idiom ? `${msg} (it returns 0 only with the lock held: if that is intended, annotate it __cond_acquires)` : msg, related, idiom ? 'info' : undefined);
   }
 }

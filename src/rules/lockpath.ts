@@ -351,9 +351,15 @@ function applyAliases(config: Config, key: string): string {
   return config.lockAliases[key] ?? key;
 }
 
-/** A lock from the argument of a lock primitive (`&group->mutex`). */
+/** A lock from the argument of a lock primitive (`&group->mutex`, or a `struct mutex *`). */
 export function lockRef(arg: Expr, s: FnScope, kind: LockKind | null): LockRef {
-  const written = normalize(stripAddr(normalize(arg)));
+  // The lock is the object the argument points to: `&g->mutex` -> `g->mutex`, `m` -> `*m`.
+  return lockOfObject({ k: 'unary', op: '*', arg: normalize(arg) }, s, kind);
+}
+
+/** A lock named by the object itself (`group->mutex`, as in annotations and configured paths). */
+export function lockOfObject(obj: Expr, s: FnScope, kind: LockKind | null): LockRef {
+  const written = normalize(obj);
   const canon = canonical(written, s.aliases);
   const cls = lockClass(canon, s) ?? lockClass(written, s);
   return {
@@ -386,7 +392,7 @@ export function mapToCaller(lock: LockRef, callee: IrFunction, args: readonly Ex
   });
   const sub = normalize(substitute(lock.expr, map));
   if (!isPathLike(sub)) return { ...lock, key: `${callee.name}():${lock.key}`, root: 'unknown' };
-  const mapped = lockRef(sub, caller, lock.kind);
+  const mapped = lockOfObject(sub, caller, lock.kind);
   // The callee knows its parameter types better than the caller's temporaries do.
   return { ...mapped, cls: lock.cls ?? mapped.cls };
 }

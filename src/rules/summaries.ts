@@ -27,6 +27,7 @@ import {
   canonical,
   exprText,
   lockClass,
+  lockOfObject,
   lockRef,
   makeScope,
   mapToCaller,
@@ -49,6 +50,8 @@ export interface TakeFact {
   /** True when the lock is untouched by the function before this point (so a caller holding it deadlocks). */
   fromEntry: boolean;
   nested: boolean;
+  /** Taken on every path through the function (and through each callee on the chain). */
+  always: boolean;
   /** From the function's call site down to the acquisition (the last step). */
   chain: Step[];
 }
@@ -83,6 +86,8 @@ export interface Summary {
   requires: RequireFact[];
   /** Held at every return and not on entry. */
   acquires: { lock: LockRef; mode: LockMode; site: Site }[];
+  /** Held at some returns only, not on entry (conditional acquire). */
+  maybeAcquires: { lock: LockRef; mode: LockMode; site: Site }[];
   /** Released at every return, having been held on entry. */
   releases: LockRef[];
   waits: WaitFact[];
@@ -155,6 +160,7 @@ export class Summaries {
         return {
           acquires: s.acquires.map((a) => ({ lock: mapToCaller(a.lock, callee, call.args, scope), mode: a.mode, site: a.site })),
           releases: s.releases.map((l) => mapToCaller(l, callee, call.args, scope)),
+          maybeAcquires: s.maybeAcquires.map((a) => ({ lock: mapToCaller(a.lock, callee, call.args, scope), mode: a.mode, site: a.site })),
         };
       },
     };
@@ -192,21 +198,23 @@ export class Summaries {
     const waits: WaitFact[] = [];
     const seenTake = new Set<string>();
     const addTake = (t: TakeFact): void => {
-      const k = `${t.lock.key}|${t.lock.cls}|${t.mode}|${t.fromEntry}|${t.blocking}`;
+      const k = `${t.lock.key}|${t.lock.cls}|${t.mode}|${t.fromEntry}|${t.blocking}|${t.always}`;
       if (seenTake.has(k) || takes.length >= MAX_FACTS) return;
       seenTake.add(k);
       takes.push(t);
     };
     const stateOf = (s: State, l: LockRef): number => s.locks.get(l.key)?.states ?? E;
 
+    const onEveryPath = unavoidableBlocks(fn);
     for (const b of fn.blocks) {
+      const always = onEveryPath.has(b.id);
       for (const ins of b.instrs) {
         const st = flow.before.get(ins);
         if (!st) continue;
         const here = siteOf(scope, ins.pos, ins.text);
         if (ins.op === 'guard') {
           const lock = ins.args[0] ? lockRef(ins.args[0], scope, null) : null;
-          if (lock) addTake({ lock, mode: 'excl', blocking: true, fromEntry: (stateOf(st, lock) & E) !== 0, nested: false, chain: [here] });
+          if (lock) addTake({ lock, mode: 'excl', blocking: true, fromEntry: (stateOf(st, lock) & E) !== 0, nested: false, always, chain: [here] });
           continue;
         }
         if (ins.op !== 'call') continue;
@@ -217,7 +225,7 @@ export class Summaries {
         const acq = acquirePrim(ins.callee);
         if (acq && ins.args[0]) {
           const lock = lockRef(ins.args[0], scope, acq.kind);
-          addTake({ lock, mode: acq.mode, blocking: acq.cond !== 'nonzero', fromEntry: (stateOf(st, lock) & E) !== 0, nested: acq.nested, chain: [here] });
+          addTake({ lock, mode: acq.mode, blocking: acq.cond !== 'nonzero', fromEntry: (stateOf(st, lock) & E) !== 0, nested: acq.nested, always, chain: [here] });
           continue;
         }
         const asserted = assertedLocks(ins, scope, calls);
@@ -247,7 +255,7 @@ export class Summaries {
         for (const n of cs.notes) if (notes.length < 20) notes.push(n);
         for (const t of cs.takes) {
           const lock = mapToCaller(t.lock, callee, ins.args, scope);
-          addTake({ ...t, lock, fromEntry: t.fromEntry && (stateOf(st, lock) & E) !== 0, chain: [here, ...t.chain] });
+          addTake({ ...t, lock, fromEntry: t.fromEntry && (stateOf(st, lock) & E) !== 0, always: t.always && always, chain: [here, ...t.chain] });
         }
         for (const r of cs.requires) {
           const lock = mapToCaller(r.lock, callee, ins.args, scope);
@@ -266,11 +274,12 @@ export class Summaries {
     }
     for (const text of fn.annotations.mustHold) {
       const e = parsePath(text);
-      if (e) requires.push({ lock: lockRef(e, scope, null), chain: [siteOf(scope, fn.pos, `__must_hold(${text})`)], via: 'annotation' });
+      if (e) requires.push({ lock: lockOfObject(e, scope, null), chain: [siteOf(scope, fn.pos, `__must_hold(${text})`)], via: 'annotation' });
     }
 
     // Net effect: what every return agrees on.
     const acquires: Summary['acquires'] = [];
+    const maybeAcquires: Summary['maybeAcquires'] = [];
     const releases: LockRef[] = [];
     if (flow.returns.length) {
       const keys = new Set(flow.returns.flatMap((r) => [...r.state.locks.keys()]));
@@ -279,12 +288,15 @@ export class Summaries {
         if (facts.every((f) => f && f.states === H && !f.assumed) && !flow.entryHeld.has(k)) {
           const f = facts[0]!;
           if (f.site) acquires.push({ lock: f.lock, mode: f.mode, site: f.site });
-        } else if (facts.every((f) => f && f.states === R)) {
+        } else if (flow.entryHeld.has(k) && facts.every((f) => f && f.states === R)) {
           releases.push(facts[0]!.lock);
+        } else if (!flow.entryHeld.has(k)) {
+          const f = facts.find((x) => x && x.states & H && !x.assumed && x.site);
+          if (f) maybeAcquires.push({ lock: f.lock, mode: f.mode, site: f.site! });
         }
       }
     }
-    return { fn, scope, flow, takes, requires, acquires, releases, waits, notes };
+    return { fn, scope, flow, takes, requires, acquires, maybeAcquires, releases, waits, notes };
   }
 
   /** The callbacks a wait waits for, through the index's bindings and the field's owner type. */
@@ -352,6 +364,35 @@ export class Summaries {
     for (const row of table) if (row.cls === cls) for (const t of row.targets) if (!out.some((o) => o.callback === t.callback)) out.push(t);
     return out;
   }
+}
+
+/** Blocks every path from entry to a return goes through (dominators of the exit). */
+export function unavoidableBlocks(fn: IrFunction): Set<number> {
+  const byId = new Map(fn.blocks.map((b) => [b.id, b]));
+  const succ = (id: number): number[] => {
+    const t = byId.get(id)?.term;
+    if (!t) return [];
+    if (t.op === 'jump') return [t.to];
+    if (t.op === 'branch') return [t.then, t.else];
+    if (t.op === 'switch') return t.cases.map((c) => c.to);
+    if (t.op === 'foreach') return [t.body, t.exit];
+    return [];
+  };
+  const returnsAvoiding = (skip: number): boolean => {
+    if (skip === fn.entry) return false;
+    const seen = new Set<number>([fn.entry]);
+    const stack = [fn.entry];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (byId.get(id)?.term.op === 'return') return true;
+      for (const n of succ(id)) if (n !== skip && !seen.has(n)) (seen.add(n), stack.push(n));
+    }
+    return false;
+  };
+  const out = new Set<number>();
+  if (fn.blocks.length > 400) return out;
+  for (const b of fn.blocks) if (!returnsAvoiding(b.id)) out.add(b.id);
+  return out;
 }
 
 export { R };

@@ -3,15 +3,20 @@
  * made while holding L, where the callback takes L itself or through its
  * callees. Also a work that waits for itself, and two works that wait for
  * each other.
+ *
+ * The finding sits at the waiting call (`cancel_work_sync()` in the free
+ * path), wherever the lock is held: in the same function, or in a caller
+ * that calls down to it with L held. Both the holder and the waiter are
+ * searched from, so reviewing either one finds it.
  */
-import type { CallInstr, Expr, IrFunction } from '../parse/ir.js';
+import type { Expr, IrFunction } from '../parse/ir.js';
 import type { Related } from '../report/schema.js';
-import { at, chainRelated, findingAt, type RawFinding, type Rule, type RuleContext } from './context.js';
+import { at, chainRelated, type RawFinding, type Rule, type RuleContext } from './context.js';
 import type { State } from './dataflow.js';
 import { byClassNote, heldMatch } from './held.js';
-import { exprText, mapToCaller, type FnScope } from './lockpath.js';
+import { mapToCaller, normalize, substitute, type FnScope } from './lockpath.js';
 import { waitPrim } from './primitives.js';
-import type { Step, WaitFact, WaitTarget } from './summaries.js';
+import type { Step, WaitFact } from './summaries.js';
 
 export const syncUnderLock: Rule = {
   meta: {
@@ -21,7 +26,8 @@ export const syncUnderLock: Rule = {
     docs:
       'cancel_work_sync(), flush_work(), del_timer_sync(), kthread_stop() and their kin wait for the callback to finish. ' +
       'If the caller holds lock L and the callback (or anything it calls) takes L, the two wait for each other: a deadlock. ' +
-      'Release L before waiting, or make sure the callback cannot be running (disable_work_sync() outside the lock).',
+      'Release L before waiting, or make sure the callback cannot be running (disable_work_sync() outside the lock). ' +
+      'A lock matched only by its class (struct type and field) gives a warning rather than an error.',
   },
   *check(ctx: RuleContext): Iterable<RawFinding> {
     for (const fn of ctx.functions) {
@@ -31,24 +37,20 @@ export const syncUnderLock: Rule = {
           if (ins.op !== 'call' || !ins.callee) continue;
           const st = flow.before.get(ins);
           if (!st) continue;
+          const here: Step = { file: fn.file, function: fn.name, line: ins.pos.line, column: ins.pos.column, text: ins.text };
           const wp = waitPrim(ins.callee, ctx.config);
           if (wp) {
             const arg = ins.args[wp.arg];
             if (!arg) continue;
-            const targets = ctx.summaries.waitTargets(wp.waitsFor, arg, flow.scope);
-            const here: Step = { file: fn.file, function: fn.name, line: ins.pos.line, column: ins.pos.column, text: ins.text };
-            yield* underLock(ctx, fn, ins, st, { prim: ins.callee, waitsFor: wp.waitsFor, arg, targets, chain: [here] }, flow.scope);
+            const w: WaitFact = { prim: ins.callee, waitsFor: wp.waitsFor, arg, targets: ctx.summaries.waitTargets(wp.waitsFor, arg, flow.scope), chain: [here] };
+            yield* underLock(ctx, fn, st, w, flow.scope);
+            if (w.targets.length) yield* fromCallers(ctx, fn, w);
             continue;
           }
           const callee = ctx.summaries.callee(ins, fn);
           const cs = callee && ctx.summaries.get(callee);
           if (!callee || !cs) continue;
-          for (const w of cs.waits) {
-            const map = new Map<string, Expr>();
-            callee.params.forEach((p, i) => ins.args[i] && map.set(p.name, ins.args[i]!));
-            const mapped = { ...w, arg: substituteArg(w.arg, map), chain: [{ file: fn.file, function: fn.name, line: ins.pos.line, column: ins.pos.column, text: ins.text }, ...w.chain] };
-            yield* underLock(ctx, fn, ins, st, mapped, flow.scope);
-          }
+          for (const w of cs.waits) yield* underLock(ctx, fn, st, throughCall(w, callee, ins.args, here), flow.scope);
         }
       }
       yield* selfWaits(ctx, fn);
@@ -56,29 +58,41 @@ export const syncUnderLock: Rule = {
   },
 };
 
-function substituteArg(e: Expr, map: Map<string, Expr>): Expr {
-  const sub = (x: Expr): Expr => {
-    switch (x.k) {
-      case 'id':
-        return map.get(x.name) ?? x;
-      case 'field':
-        return { ...x, base: sub(x.base) };
-      case 'unary':
-      case 'cast':
-        return { ...x, arg: sub(x.arg) };
-      case 'index':
-        return { ...x, base: sub(x.base) };
-      case 'container_of':
-        return { ...x, ptr: sub(x.ptr) };
-      default:
-        return x;
-    }
-  };
-  return sub(e);
+/** A callee's wait seen from its caller: the waited object in the caller's terms, the call prepended. */
+function throughCall(w: WaitFact, callee: IrFunction, args: readonly Expr[], here: Step): WaitFact {
+  const map = new Map<string, Expr>();
+  callee.params.forEach((p, i) => args[i] && map.set(p.name, args[i]!));
+  return { ...w, arg: normalize(substitute(w.arg, map)), chain: [here, ...w.chain] };
 }
 
-function* underLock(ctx: RuleContext, fn: IrFunction, call: CallInstr, st: State, w: WaitFact, scope: FnScope): Iterable<RawFinding> {
+/** The waiting function's callers that call it with the callback's lock held. */
+function* fromCallers(ctx: RuleContext, fn: IrFunction, w: WaitFact): Iterable<RawFinding> {
+  let callers: IrFunction[] = [];
+  try {
+    callers = ctx.index.callers(fn.name).slice(0, 40);
+  } catch {
+    callers = [];
+  }
+  for (const caller of callers) {
+    if (caller === fn || caller.name === fn.name) continue;
+    const flow = ctx.flow(caller);
+    for (const b of caller.blocks) {
+      for (const ins of b.instrs) {
+        if (ins.op !== 'call' || ins.callee !== fn.name) continue;
+        const st = flow.before.get(ins);
+        if (!st || !st.locks.size) continue;
+        const here: Step = { file: caller.file, function: caller.name, line: ins.pos.line, column: ins.pos.column, text: ins.text };
+        yield* underLock(ctx, caller, st, throughCall(w, fn, ins.args, here), flow.scope);
+      }
+    }
+  }
+}
+
+/** Findings for one wait (whose chain starts in `holder`) against the locks `holder` holds there. */
+function* underLock(ctx: RuleContext, holder: IrFunction, st: State, w: WaitFact, scope: FnScope): Iterable<RawFinding> {
+  if (!st.locks.size) return;
   const reported = new Set<string>();
+  const waitSite = w.chain[w.chain.length - 1]!;
   for (const t of w.targets) {
     const cb = ctx.summaries.resolve(t.callback, t.binding.file);
     const cs = cb && ctx.summaries.get(cb);
@@ -92,19 +106,25 @@ function* underLock(ctx: RuleContext, fn: IrFunction, call: CallInstr, st: State
       if (reported.has(key)) continue;
       reported.add(key);
       const held = m.fact.lock.path;
-      const waitText = w.chain[w.chain.length - 1]!.text;
-      const via = w.chain.length > 1 ? ` (through ${w.chain.slice(1).map((s) => s.function + '()').join(' -> ')})` : '';
       const takeSite = take.chain[take.chain.length - 1]!;
+      const where =
+        w.chain.length > 1
+          ? `${holder.name}() ${m.must ? 'holds' : 'may hold'} ${held} when it calls ${w.chain.slice(1).map((s) => s.function + '()').join(' -> ')}`
+          : `${held} is ${m.must ? '' : 'maybe '}held here`;
       const message =
-        `${waitText} waits for ${t.callback}()${via}, which takes ${takeSite.text.includes(take.lock.path) ? take.lock.path : mapped.path}` +
-        `${take.chain.length > 1 ? ' through ' + take.chain.slice(0, -1).map((s) => s.text).join(' -> ') : ''}` +
-        `, while ${held} is ${m.must ? '' : 'maybe '}held here${byClassNote(m.how, m.fact.lock)}: deadlock if ${t.callback}() is running`;
+        `${waitSite.text} waits for ${t.callback}(), which takes ${take.lock.path}` +
+        `${take.chain.length > 1 ? ' (through ' + take.chain.slice(0, -1).map((s) => s.function + '()').join(' -> ') + ')' : ''}` +
+        `; ${where}${byClassNote(m.how, m.fact.lock)}: deadlock if ${t.callback}() is running`;
       const related: Related[] = [];
       if (m.fact.site) related.push(at(m.fact.site, `${held} ${m.fact.assumed ? 'asserted held' : 'taken'} here`));
-      if (w.chain.length > 1) related.push(...chainRelated(w.chain.slice(1), `waits here: ${waitText}`));
+      if (w.chain.length > 1) related.push(...w.chain.slice(0, -1).map((s) => at(s, `calls ${s.text} with ${held} held`)));
       related.push({ file: t.binding.file, line: t.binding.pos.line, function: t.binding.function, message: `${t.callback}() bound here by ${t.binding.via}` });
       related.push(...chainRelated(take.chain, `${t.callback}() takes ${take.lock.path} here`));
-      yield findingAt(fn, call.pos, call.text, held, message, related, m.how === 'class' || !m.must ? 'warning' : undefined);
+      yield {
+        file: waitSite.file, line: waitSite.line, column: waitSite.column, function: waitSite.function,
+        lock: held, message, related, statement: `${waitSite.text} ${holder.name}`,
+        ...(m.how === 'class' || !m.must ? { severity: 'warning' as const } : {}),
+      };
     }
   }
 }
@@ -149,6 +169,3 @@ function* selfWaits(ctx: RuleContext, fn: IrFunction): Iterable<RawFinding> {
 function bindingRel(b: { file: string; pos: { line: number }; function: string | null; via: string; callback: string }): Related[] {
   return [{ file: b.file, line: b.pos.line, function: b.function, message: `${b.callback}() bound here by ${b.via}` }];
 }
-
-export type { WaitTarget };
-export { exprText };

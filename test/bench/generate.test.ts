@@ -138,6 +138,16 @@ describe('generateSeries', () => {
     expect(lines[bug.line - 2]!.trim()).toBe('mutex_unlock(&d->lock);');
   });
 
+  it('writes the first patch again as a standalone patch', () => {
+    const series = generateSeries(join(scratch, 'single'), tree, 10);
+    const single = readFileSync(series.single, 'utf8');
+    expect(single).toMatch(/^Subject: \[PATCH\] /m);
+    expect(single).not.toMatch(/^(In-Reply-To|References):/m);
+    const orig = readFileSync(series.patches[0]!.path, 'utf8');
+    expect(single.slice(single.indexOf('\n\n'))).toBe(orig.slice(orig.indexOf('\n\n')));
+    execFileSync('git', ['apply', '--check', series.single], { cwd: tree.dir });
+  });
+
   it('is deterministic', () => {
     const a = generateSeries(join(scratch, 's1'), tree, 10);
     const b = generateSeries(join(scratch, 's2'), tree, 10);

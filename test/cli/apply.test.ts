@@ -130,7 +130,7 @@ describe('kreview apply', () => {
     const errLines = r.err.split('\n').filter(Boolean);
     expect(errLines).toHaveLength(1);
     expect(errLines[0]).toBe(
-      'kreview: error: patch 6/11 "[PATCH v3 06/11] iommu: Defer __iommu_group_free_device() to be outside group->mutex": ' +
+      'kreview: error: patch 6/11 "iommu: Defer __iommu_group_free_device() to be outside group->mutex": ' +
         "drivers/iommu/iommu.c: hunk 3 (@@ -447,15 +466,6 @@) does not apply: context does not match at line 452: " +
         "expected '\t * released, and the current domain must be set back to NULL or', found '\t * released, and so on'",
     );
@@ -186,8 +186,12 @@ describe('kreview apply', () => {
     );
     const r1 = await run([mail, '--tree', TREE, '--out', join(work, 'o-np')]);
     expect(r1.status).toBe(2);
-    expect(r1.err.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(r1.err).toMatch(/^kreview: error: /);
+    expect(r1.err).toBe(`kreview: error: ${mail}: message <np@example.org> has no patch\n`);
+
+    const two = await run([SERIES, join(FIXTURE, 'variant-no-defer.mbox'), '--tree', TREE, '--out', join(work, 'o-two')]);
+    expect(two.status).toBe(2);
+    expect(two.err).toMatch(/^kreview: error: .*: the input holds 2 series, give one at a time: \[PATCH v3\] ".*" \(11\/11 patches\); \[PATCH\] ".*" \(3\/3 patches\)\n$/);
+    expect(existsSync(join(work, 'o-two'))).toBe(false);
 
     const evil = join(work, 'evil.patch');
     writeFileSync(
@@ -199,6 +203,13 @@ describe('kreview apply', () => {
     expect(r2.status).toBe(2);
     expect(r2.err).toMatch(/^kreview: error: .*unsafe path "\.\.\/\.\.\/etc\/x": contains a '\.\.' component\n$/);
     expect(existsSync(join(work, 'o-evil'))).toBe(false);
+  });
+
+  it('the variant series applies on its own', async () => {
+    const r = await run([join(FIXTURE, 'variant-no-defer.mbox'), '--tree', TREE, '--out', join(work, 'o-variant')]);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^patch 3\/3 ".*": applied$/m);
   });
 
   it('writes new files, skips deleted ones and reports them', async () => {
@@ -244,7 +255,7 @@ new file mode 100755
     const r = await run([p, '--tree', tree, '--out', out]);
     expect(r.err).toBe('');
     expect(r.status).toBe(0);
-    expect(r.out).toContain('patch 1/1 "[PATCH] lib: shuffle": applied');
+    expect(r.out).toContain('patch 1/1 "lib: shuffle": applied');
     expect(r.out).toContain('D lib/old.c (deleted; not written)');
     expect(r.out).toContain('deleted by the series (not written): lib/old.c');
     expect(r.out).toContain('wrote 2 files under');

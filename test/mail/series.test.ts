@@ -150,8 +150,8 @@ describe('assembleSeries: partial rerolls', () => {
 
 describe('assembleSeries: what makes two postings one series', () => {
   it('keeps backports to different trees apart but lets RFC v1 be superseded by PATCH v2', async () => {
-    const a = series({ version: 1, total: 2, prefix: 'AUTOSEL 5.2', idSuffix: 'a@x', cover: false });
-    const b = series({ version: 1, total: 2, prefix: 'AUTOSEL 4.19', idSuffix: 'b@x', cover: false });
+    const a = series({ version: 1, total: 2, prefix: 'AUTOSEL 5.2', idSuffix: 'a@x' });
+    const b = series({ version: 1, total: 2, prefix: 'AUTOSEL 4.19', idSuffix: 'b@x' });
     const r = assembleSeries(await parseAll([...a.mails, ...b.mails]));
     expect(r.series.map((s) => s.prefixes.join(' '))).toEqual(['AUTOSEL 5.2', 'AUTOSEL 4.19']);
     expect(r.problems).toEqual([]);
@@ -172,5 +172,39 @@ describe('dedupeMessages', () => {
       mail({ subject: '[PATCH] x', id: 'same@x', body: `${body}${footer}` }),
     ]);
     expect(assembleSeries(msgs).series[0].patches).toHaveLength(1);
+  });
+});
+
+describe('assembleSeries: unthreaded format-patch files', () => {
+  it('keeps a patch that got a review in its series', async () => {
+    const files = series({ version: 1, total: 3, cover: false });
+    const review = mail({ subject: 'Re: [PATCH 2/3] demo: step 2', id: 'rv@x', inReplyTo: '2.v1.git.ada@example.org', body: '> x\n\nWhy?\n' });
+    const msgs = await Promise.all(
+      [...files.mails, review].map((m, i) => parseMessage(Buffer.from(m), `000${i + 1}.patch`)),
+    );
+    const { series: out } = assembleSeries(msgs);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ total: 3, missing: [] });
+    expect(out[0].replies.map((r) => r.messageId)).toEqual(['rv@x']);
+  });
+});
+
+describe('assembleSeries: unthreaded patches inside one mbox', () => {
+  it('groups by git send-email run, and never merges two [PATCH 1/1] of one sender', async () => {
+    const sent = (id: string, subject: string) => mail({ subject, id, body: patchBody('x.c', 1) });
+    const msgs = await parseAll([
+      sent('20200101120000.1111-1-ada@example.org', '[PATCH 1/2] a: one'),
+      sent('20200101120000.1111-2-ada@example.org', '[PATCH 2/2] a: two'),
+      sent('20200202120000.2222-1-ada@example.org', '[PATCH 1/2] b: one'),
+      sent('20200303120000.3333-1-ada@example.org', '[PATCH 1/1] c: only'),
+      sent('20200404120000.4444-1-ada@example.org', '[PATCH 1/1] d: only'),
+    ]);
+    const out = assembleSeries(msgs).series;
+    expect(out.map((s) => [s.title, s.patches.length, s.missing])).toEqual([
+      ['a: one', 2, []],
+      ['b: one', 1, [2]],
+      ['c: only', 1, []],
+      ['d: only', 1, []],
+    ]);
   });
 });

@@ -118,6 +118,11 @@ describe.skipIf(!haveTools)('the applier agrees with GNU patch', () => {
       const diffText = readFileSync(join(dir, `p${i}`), 'utf8');
       if (diffText === '') return;
       const [fd] = parseDiff(diffText, `p${i}`);
+      // On the file it was made from, the diff gives exactly the other file.
+      const exact = applyFileDiff(readFileSync(join(dir, `a${i}`), 'utf8'), fd!);
+      if (exact.text !== readFileSync(join(dir, `b${i}`), 'utf8') || exact.hunks.some((h) => h.status !== 'applied')) {
+        disagreements.push(`case ${i}: does not reproduce b from a`);
+      }
       const ours = applyFileDiff(readFileSync(join(dir, `s${i}`), 'utf8'), fd!);
       const gnuOk = readFileSync(join(dir, `r${i}`), 'utf8').trim() === '0';
       const log = readFileSync(join(dir, `l${i}`), 'utf8');

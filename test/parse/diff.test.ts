@@ -269,3 +269,45 @@ describe('parseDiff refuses bad input with the file and hunk named', () => {
     expect(err('diff --git a/k b/k\nrename from k\nrename to a/../../k\n')).toContain("contains a '..' component");
   });
 });
+
+describe('parseDiff on arbitrary input', () => {
+  it('either parses or throws an InputError, never anything else', async () => {
+    const fc = (await import('fast-check')).default;
+    const piece = fc.constantFrom(
+      'diff --git a/x.c b/x.c',
+      '--- a/x.c',
+      '+++ b/x.c',
+      '--- /dev/null',
+      '+++ /dev/null',
+      '@@ -1,2 +1,2 @@',
+      '@@ -1 +1 @@ f(void)',
+      '@@ -0,0 +1 @@',
+      '@@ -3,0 +4 @@',
+      '@@ bogus',
+      ' ctx',
+      '-old',
+      '+new',
+      '',
+      '\\ No newline at end of file',
+      'new file mode 100644',
+      'deleted file mode 100644',
+      'rename from a.c',
+      'rename to b.c',
+      'index abc..def 100644',
+      'Binary files a/x and b/x differ',
+      '-- ',
+      'random text',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (ls) => {
+        try {
+          const files = parseDiff(ls.join('\n') + '\n', 'fuzz');
+          for (const f of files) FileDiff.parse(f);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

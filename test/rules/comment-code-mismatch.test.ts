@@ -82,11 +82,13 @@ void fine(struct pair *p)
 
   it('finds a comment naming a function or field that does not exist, not one that does', () => {
     const f = lint(DOM + `
-static void helper(struct g *g) { g->n = 0; }
+static void old_helper(struct g *g) { g->n = 0; }
+static void old_other(struct g *g) { g->n = 1; }
+static void old_third(struct g *g) { g->n = 2; }
 void user(struct g *g)
 {
-	/* helper() resets g->n; old_reset() used to clear g->count too */
-	helper(g);
+	/* old_helper() resets g->n; old_reset() used to clear g->count too, see ->reset() and kfree() */
+	old_helper(g);
 }
 `, { rule });
     expect(f.map((x) => x.message)).toEqual([

@@ -104,3 +104,21 @@ void g2(struct grp *g)
     expect(f.map((x) => x.function)).toEqual(['g2']);
   });
 });
+
+describe('double-lock through a lock passed by pointer', () => {
+  it('maps a callee taking `struct mutex *m` onto the caller\'s &g->mutex', () => {
+    const f = lint(PRELUDE + `
+static void take(struct mutex *m)
+{
+	mutex_lock(m);
+}
+void caller(struct grp *g)
+{
+	mutex_lock(&g->mutex);
+	take(&g->mutex);
+	mutex_unlock(&g->mutex);
+}
+`, { rule: 'double-lock' });
+    expect(f.map((x) => [x.function, x.lock])).toEqual([['caller', 'g->mutex']]);
+  });
+});

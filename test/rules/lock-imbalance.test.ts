@@ -75,4 +75,33 @@ int grp_maybe_enter(struct grp *g, int v) __acquires(&g->mutex)
 }
 `, { rule })).toEqual([]);
   });
+
+  it('reports "returns 0 with the lock held" as info, and does not blame its caller', () => {
+    const f = lint(PRELUDE + `
+int grp_take_all(struct grp *g)
+{
+	int rc;
+
+	mutex_lock(&g->mutex);
+	rc = grp_prepare(g);
+	if (rc) {
+		mutex_unlock(&g->mutex);
+		return rc;
+	}
+	return 0;
+}
+int grp_user(struct grp *g)
+{
+	int rc = grp_take_all(g);
+
+	if (rc)
+		return rc;
+	g->count++;
+	mutex_unlock(&g->mutex);
+	return 0;
+}
+`, { rule });
+    expect(f.map((x) => [x.function, x.severity])).toEqual([['grp_take_all', 'info']]);
+    expect(f[0]!.message).toMatch(/__cond_acquires/);
+  });
 });

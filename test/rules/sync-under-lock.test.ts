@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { lint, PRELUDE } from './helpers.js';
+import { lint, memIndex, PRELUDE } from './helpers.js';
+import { runRules } from '../../src/rules/engine.js';
+import { defaultConfig } from '../../src/rules/config.js';
 
 const rule = 'sync-under-lock';
 const WORKER = `
@@ -104,8 +106,8 @@ void item_free(struct grp *g, struct item *it)
 }
 `, { rule });
     expect(f).toHaveLength(1);
-    expect(f[0]).toMatchObject({ function: 'item_free', lock: 'g->mutex' });
-    expect(f[0]!.message).toMatch(/through item_release\(\)/);
+    expect(f[0]).toMatchObject({ function: 'item_release', lock: 'g->mutex', severity: 'warning' });
+    expect(f[0]!.message).toMatch(/disable_work_sync\(&it->work\) waits for item_worker\(\), which takes .* \(through grp_bump\(\)\); item_free\(\) holds g->mutex when it calls item_release\(\)/);
     expect(f[0]!.message).toMatch(/matched by lock class struct grp::mutex only/);
   });
 
@@ -166,9 +168,16 @@ void ctl_init(struct ctl *c)
   it('on the seed-shaped fixture: the free under the mutex is found, the deferred free is not', () => {
     const text = readFileSync(new URL('../../fixtures/rules/seed/group.c', import.meta.url), 'utf8');
     const f = lint({ 'drivers/dgroup.c': text }, { rule });
-    expect(f.map((x) => x.function)).toEqual(['dgroup_remove_locked']);
+    // At the cancel_work_sync() in the free path, naming the lock its caller holds and the worker.
+    expect(f.map((x) => [x.function, x.line])).toEqual([['dgroup_free_gdev', 41]]);
     expect(f[0]!.lock).toBe('group->mutex');
-    expect(f[0]!.message).toMatch(/dgroup_quarantine_worker\(\)/);
-    expect(f[0]!.related.some((r) => r.function === 'dgroup_free_gdev' && /cancel_work_sync/.test(r.message))).toBe(true);
+    expect(f[0]!.message).toMatch(/cancel_work_sync\(&gdev->work\) waits for dgroup_quarantine_worker\(\), which takes group->mutex; dgroup_remove_locked\(\) holds group->mutex when it calls dgroup_free_gdev\(\)/);
+    expect(f[0]!.related.map((r) => r.function)).toEqual(['dgroup_remove_locked', 'dgroup_remove_locked', 'dgroup_add', 'dgroup_quarantine_worker']);
+    // Reviewing only the waiter, or only the holder, finds the same finding.
+    const index = memIndex({ 'drivers/dgroup.c': text });
+    const only = (name: string) => runRules({ index, files: ['drivers/dgroup.c'], functions: new Set([name]), config: defaultConfig() }).filter((x) => x.rule === rule).map((x) => x.id);
+    expect(only('dgroup_free_gdev')).toEqual([f[0]!.id]);
+    expect(only('dgroup_remove_locked')).toEqual([f[0]!.id]);
+    expect(only('dgroup_remove_deferred')).toEqual([]);
   });
 });

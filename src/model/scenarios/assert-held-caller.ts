@@ -25,7 +25,7 @@ export function confirmAssertHeldCaller(ctx: ScenarioContext): Confirmation {
     return {
       status: 'confirmed',
       summary: `${callee.fn}() asserts ${ev.lock ?? 'the lock'} at ${ev.file}:${ev.line}, reached from ${fn.name}() without it: ${ev.detail} [${stats(run.res)}]`,
-      trace: traceOf(run.res.witness),
+      trace: traceOf(run.res.witness, run.res.event.traceLen),
     };
   }
   return noWitness([run], 'a failing assertion', `every path of ${fn.name}() that reaches the call holds ${f.lock ?? 'the lock'}`);

@@ -61,6 +61,7 @@ export function callsAt(fn: IrFunction, line: number): CallInstr[] {
 export function runEntry(ctx: ScenarioContext, entry: IrFunction, o: EntryOptions): EntryRun {
   const m = new Machine(ctx.index, ctx.bounds, { concurrent: o.concurrent, allocFail: o.allocFail, entryThread: 'T0' });
   m.watch = o.watch;
+  m.spontaneous = o.spontaneous;
   const s = initialState();
   const t = m.spawn(s, 'main', entry.name, entry, [], null);
   preHold(m, s, entry, t.id);
@@ -90,8 +91,8 @@ function preHold(m: Machine, s: State, entry: IrFunction, tid: string): void {
   }
 }
 
-export function traceOf(s: State, limit = 300): TraceStep[] {
-  const all = traceArray(s.trace);
+export function traceOf(s: State, upTo?: number, limit = 300): TraceStep[] {
+  const all = traceArray(s.trace, upTo);
   if (all.length <= limit) return all;
   const head = all[0]!;
   return [{ thread: head.thread, file: head.file, line: head.line, step: `... ${all.length - limit} earlier steps` }, ...all.slice(-limit)];
@@ -106,7 +107,8 @@ export function limits(res: ExploreResult): string | null {
 }
 
 export function stats(res: ExploreResult): string {
-  return `${res.states} states, ${res.paths} paths, ${res.ms} ms`;
+  const soft = res.softBounds.length ? `; background loops cut at ${res.softBounds.join(', ')}` : '';
+  return `${res.states} states, ${res.paths} paths, ${res.ms} ms${soft}`;
 }
 
 /** No witness: refuted when the search was complete and reached the statement, else unknown with why. */

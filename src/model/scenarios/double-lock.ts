@@ -22,7 +22,7 @@ export function confirmDoubleLock(ctx: ScenarioContext): Confirmation {
   const run = runEntry(ctx, fn, { concurrent: false, allocFail: true, spontaneous: [], watch: { file: f.file, line: f.line }, onEvent: matches });
   if (run.res.witness && run.res.event) {
     const ev = run.res.event;
-    const trace = traceOf(run.res.witness);
+    const trace = traceOf(run.res.witness, run.res.event.traceLen);
     const table = renderLockdepScenario(trace);
     return {
       status: 'confirmed',

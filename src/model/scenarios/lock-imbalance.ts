@@ -6,7 +6,7 @@
 import type { Confirmation } from '../../report/schema.js';
 import { normLockName } from '../exprtext.js';
 import type { ModelEvent, State } from '../state.js';
-import { findingFunction, noWitness, runEntry, stats, traceOf, type ScenarioContext } from './common.js';
+import { findingFunction, limits, noWitness, runEntry, stats, traceOf, type ScenarioContext } from './common.js';
 
 export function confirmLockImbalance(ctx: ScenarioContext): Confirmation {
   const f = ctx.finding;
@@ -16,6 +16,7 @@ export function confirmLockImbalance(ctx: ScenarioContext): Confirmation {
   const lockedIn = new Map<string, { ev: ModelEvent; s: State }>();
   const freeIn = new Map<string, ModelEvent>();
   const seenLocks = new Set<string>();
+  let sawReturn = false;
   let found: { lock: string; held: { ev: ModelEvent; s: State }; free: ModelEvent } | null = null;
   const check = (lock: string) => {
     const h = lockedIn.get(lock);
@@ -24,6 +25,7 @@ export function confirmLockImbalance(ctx: ScenarioContext): Confirmation {
   };
   const onEvent = (ev: ModelEvent, s: State): boolean => {
     if (ev.kind === 'return' && ev.thread === 'T0') {
+      sawReturn = true;
       const held = new Set((ev.held ?? []).map((h) => normLockName(h.name)));
       for (const h of held) seenLocks.add(h);
       for (const name of want ? [want] : [...seenLocks]) {
@@ -48,7 +50,11 @@ export function confirmLockImbalance(ctx: ScenarioContext): Confirmation {
       trace: traceOf(hit.held.s),
     };
   }
-  (run as { reached: boolean }).reached = run.res.paths > 0 || lockedIn.size > 0 || freeIn.size > 0;
+  const returned = lockedIn.size > 0 || freeIn.size > 0 || sawReturn;
+  if (!returned && !limits(run.res)) {
+    return { status: 'unknown', summary: `${fn.name}() never returned on any path the model explored (${stats(run.res)})`, trace: [] };
+  }
+  (run as { reached: boolean }).reached = returned;
   const how = lockedIn.size ? 'always returns holding it' : 'always returns without it';
   return noWitness([run], 'paths that disagree about the lock', `every path of ${fn.name}() agrees about ${f.lock ?? 'the lock'}: it ${how}`);
 }

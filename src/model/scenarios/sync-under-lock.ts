@@ -138,7 +138,8 @@ function sourcesFor(ctx: ScenarioContext, fn: IrFunction): Sources {
       if (s && (s.kind === w.kind || (w.kind === 'timer' && s.kind === 'timer'))) out.push(s);
     }
   }
-  if (direct === null || out.length === 0) {
+  if (direct !== null && out.length === 0) return { sources: [], direct };
+  if (direct === null) {
     for (const cb of namedCallbacks(ctx)) {
       let bs: Binding[] = [];
       try {

@@ -11,6 +11,8 @@ import { lowerParsed } from './lower.js';
 import type { ParsedFile } from './types.js';
 
 export type { ParsedFile, RecordedAnnotation, MacroSite, MacroGlobal, PrepassResult } from './types.js';
+/** Macro -> the type of the object it defines (`DEFINE_MUTEX` -> `struct mutex`). */
+export { DEFINE_MACRO_TYPES } from './prepass.js';
 
 /** Pre-pass and parse one file. `file` is the path relative to the tree (kept in the IR). */
 export function parseC(text: string, file: string): ParsedFile {

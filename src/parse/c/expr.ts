@@ -1,8 +1,13 @@
 /** Small helpers for turning tree-sitter leaves into IR expressions. */
-import type Parser from 'tree-sitter';
 import type { Expr } from '../ir.js';
 
-type N = Parser.SyntaxNode;
+/** The parts of a syntax node these helpers read. */
+interface N {
+  type: string;
+  startIndex: number;
+  endIndex: number;
+  namedChildren: N[];
+}
 
 export function numberExpr(text: string): Expr {
   const t = text.replace(/[uUlL]+$/, '');

@@ -24,10 +24,19 @@ import type {
 import { charExpr, isUnaryOp, numberExpr, simpleExpr, stringValue } from './expr.js';
 import { parseText } from './parser.js';
 import { collapse, lineStarts, posOf } from './positions.js';
+import { copyTree, LNode } from './lnode.js';
 import { DEFINE_MACRO_TYPES } from './prepass.js';
 import type { MacroSite, ParsedFile, RecordedAnnotation } from './types.js';
 
-type N = Parser.SyntaxNode;
+type N = LNode;
+
+/** What describeDeclarator needs: satisfied by both native and copied nodes. */
+interface NodeLike {
+  type: string;
+  text: string;
+  childForFieldName(name: string): NodeLike | null;
+  namedChildren: NodeLike[];
+}
 
 const CALL_RE = /(?:\b(?!(?:sizeof|typeof|__typeof__|__typeof|_Alignof|alignof|__alignof__|offsetof|__builtin_offsetof|defined)\b)[A-Za-z_]\w*|[)\]])\s*\(/;
 
@@ -143,9 +152,9 @@ function splitTop(text: string): string[] {
 }
 
 /** Follow a declarator down to its name, noting pointer/array levels and the function declarator. */
-function describeDeclarator(d: N | null): { name: string | null; suffix: string; fn: N | null; pointers: number } {
+function describeDeclarator<T extends NodeLike>(d: T | null): { name: string | null; suffix: string; fn: T | null; pointers: number } {
   let suffix = '';
-  let fn: N | null = null;
+  let fn: T | null = null;
   let pointers = 0;
   let guard = 0;
   while (d && guard++ < 200) {
@@ -175,7 +184,7 @@ function describeDeclarator(d: N | null): { name: string | null; suffix: string;
       default:
         return { name: null, suffix, fn, pointers };
     }
-    const next: N | null = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c.type.endsWith('declarator') || c.type === 'identifier') ?? null;
+    const next = (d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c.type.endsWith('declarator') || c.type === 'identifier') ?? null) as T | null;
     if (next === d) break;
     d = next;
   }
@@ -227,6 +236,10 @@ class FunctionLowering {
     const t = collapse(this.fc.parsed.text.slice(n.startIndex, n.endIndex));
     // A `typeof(...)` the pre-pass turned into underscores: show what was written.
     return /^_+$/.test(t) ? this.text(n) : t;
+  }
+
+  private row(offset: number): number {
+    return posOf(this.fc.starts, offset + this.delta, offset + this.delta).line;
   }
 
   pos(n: N): Pos {
@@ -320,7 +333,7 @@ class FunctionLowering {
   // ---------- functions ----------
 
   lowerFunction(fn: N, name: string, body: N): void {
-    this.scan(fn);
+    this.parseErrors = fn.errorCount;
     this.cur = this.newBlock();
     this.lowerCompound(body);
     if (this.cur >= 0) {
@@ -333,29 +346,6 @@ class FunctionLowering {
   }
 
   /** One walk over the function: count ERROR/MISSING nodes and mark nodes that contain a call. */
-  /** Count ERROR and MISSING nodes (the 0.22 runtime cannot query MISSING, so walk). */
-  private scan(fn: N): void {
-    if (!fn.hasError) return;
-    const cursor = fn.walk();
-    let errors = 0;
-    let depth = 0;
-    for (;;) {
-      if (cursor.nodeType === 'ERROR' || cursor.nodeIsMissing) errors++;
-      if (cursor.gotoFirstChild()) {
-        depth++;
-        continue;
-      }
-      let moved = false;
-      while (!moved) {
-        if (cursor.gotoNextSibling()) moved = true;
-        else if (depth > 0 && cursor.gotoParent()) depth--;
-        else break;
-      }
-      if (!moved) break;
-    }
-    this.parseErrors = errors;
-  }
-
   /**
    * Whether an expression contains a call, judged from its text: a name or a
    * closing bracket followed by `(`, other than sizeof/typeof and kin. A
@@ -401,13 +391,13 @@ class FunctionLowering {
     for (const c of children) {
       if (c.type === 'comment') {
         // A comment on the line where the previous statement ended trails it.
-        if (c.startPosition.row !== lastEndRow) this.pending.push({ text: this.src.slice(c.startIndex + this.delta, c.endIndex + this.delta), pos: this.pos(c) });
+        if (this.row(c.startIndex) !== lastEndRow) this.pending.push({ text: this.src.slice(c.startIndex + this.delta, c.endIndex + this.delta), pos: this.pos(c) });
         continue;
       }
       if (!c.isNamed) continue;
       this.lowerStmt(c);
       this.pending = [];
-      lastEndRow = c.endPosition.row;
+      lastEndRow = this.row(c.endIndex);
     }
   }
 
@@ -507,7 +497,7 @@ class FunctionLowering {
       if (f && f.type === 'call_expression') {
         const inner = f.childForFieldName('function');
         const innerName = inner && inner.type === 'identifier' ? inner.text : null;
-        if (innerName === 'guard' || innerName === 'CLASS') return this.lowerGuardCall(e, f, innerName, stmt);
+        if (innerName === 'guard' || innerName === 'CLASS' || innerName === 'ACQUIRE') return this.lowerGuardCall(e, f, innerName, stmt);
       }
     }
     this.lowerExpr(e, true);
@@ -525,6 +515,14 @@ class FunctionLowering {
     }
     const varName = innerArgs[1] ? this.text(innerArgs[1]) : '';
     const v: Expr = { k: 'id', name: varName };
+    if (kind === 'ACQUIRE') {
+      // ACQUIRE(mutex_intr, lock)(&x): a guard that may fail; ACQUIRE_ERR(mutex_intr, &lock) tells.
+      this.emit({ op: 'decl', name: varName, type: `class_${cls}_t`, cleanup: null, pos: this.pos(stmt), text: this.text(stmt), comments: [] });
+      this.setLocal(varName, `class_${cls}_t`);
+      this.emit({ op: 'guard', class: cls, args, conditional: true, pos: this.pos(stmt), text: this.text(outer), comments: [] });
+      scope?.entries.push({ kind: 'guard', class: cls, args });
+      return;
+    }
     this.emit({ op: 'decl', name: varName, type: `class_${cls}_t`, cleanup: `class_${cls}_destructor`, pos: this.pos(stmt), text: this.text(stmt), comments: [] });
     this.setLocal(varName, `class_${cls}_t`);
     this.emit({ op: 'call', callee: `class_${cls}_constructor`, calleeExpr: null, args, result: v, pos: this.pos(outer), text: this.text(outer), comments: [] });
@@ -788,8 +786,10 @@ class FunctionLowering {
     if (s === undefined || e === undefined || e <= s) return;
     const raw = this.src.slice(s, e);
     const prefix = 'void __kreview_fail(void){';
-    const tree = parseText(prefix + raw + ';}');
-    const fnBody = tree.rootNode.namedChildren.find((c) => c.type === 'function_definition')?.childForFieldName('body');
+    const wrapper = prefix + raw + ';}';
+    const tree = parseText(wrapper);
+    const fnNode = tree.rootNode.namedChildren.find((c) => c.type === 'function_definition');
+    const fnBody = fnNode ? copyTree(fnNode, wrapper).childForFieldName('body') : null;
     if (!fnBody) return;
     const saved = this.delta;
     this.delta = s - prefix.length;
@@ -1082,6 +1082,8 @@ class FunctionLowering {
         const name = n.text;
         if (name === 'NULL') return { k: 'null' };
         if (name === 'true' || name === 'false') return { k: 'bool', value: name === 'true' };
+        // A type argument the pre-pass turned into underscores (`min_t(unsigned long, ...)`).
+        if (/^_+$/.test(name) && name.length > 1) return { k: 'unknown', text: this.text(n) };
         return { k: 'id', name };
       }
       case 'null':
@@ -1356,14 +1358,15 @@ function lowerParams(params: N | null, typeText: (n: N) => string): Param[] {
   return out;
 }
 
-function docComment(fn: N, fc: FileContext): Comment | null {
+function docComment(fn: Parser.SyntaxNode, fc: FileContext): Comment | null {
   const prev = fn.previousSibling;
   if (!prev || prev.type !== 'comment') return null;
   if (prev.endPosition.row < fn.startPosition.row - 1) return null;
   return { text: fc.parsed.original.slice(prev.startIndex, prev.endIndex), pos: posOf(fc.starts, prev.startIndex, prev.endIndex) };
 }
 
-function lowerOne(fn: N, fc: FileContext): IrFunction | null {
+function lowerOne(raw: Parser.SyntaxNode, fc: FileContext): IrFunction | null {
+  const fn = copyTree(raw, fc.parsed.text);
   const body = fn.childForFieldName('body');
   if (!body) return null;
   const { name, params } = functionName(fn);
@@ -1394,16 +1397,16 @@ function lowerOne(fn: N, fc: FileContext): IrFunction | null {
     blocks: fl.finish(),
     entry: 0,
     annotations,
-    docComment: docComment(fn, fc),
+    docComment: docComment(raw, fc),
     pos: posOf(fc.starts, fn.startIndex, fn.endIndex),
     parseErrors: fl.parseErrors,
   };
 }
 
 /** Walk the tree (iteratively) for function definitions and annotated prototypes. */
-function collect(root: N): { defs: N[]; protos: N[] } {
-  const defs: N[] = [];
-  const protos: N[] = [];
+function collect(root: Parser.SyntaxNode): { defs: Parser.SyntaxNode[]; protos: Parser.SyntaxNode[] } {
+  const defs: Parser.SyntaxNode[] = [];
+  const protos: Parser.SyntaxNode[] = [];
   const cursor = root.walk();
   let depth = 0;
   for (;;) {

@@ -95,7 +95,7 @@ const BLANKED_DEFINERS = new Set([
 /** Names whose `(...)` is followed by a statement without being a loop or guard. */
 const NOT_STATEMENT_MACROS = new Set([
   'if', 'while', 'for', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', '__typeof', 'typeof_unqual',
-  '__typeof_unqual__', 'alignof', '_Alignof', '__alignof__', '_Alignas', 'alignas', 'offsetof', '_Generic',
+  '__typeof_unqual__', 'alignof', '_Alignof', '__alignof__', '_Alignas', 'alignas', '_Generic',
   'asm', '__asm__', '__asm', 'typeof_member', '__unqual_scalar_typeof', 'TYPEOF_UNQUAL', '_Static_assert',
   'static_assert', 'defined', 'case',
 ]);
@@ -106,7 +106,7 @@ const ITERATOR_NAME = /for_each|_walk(_safe)?(_rcu)?$|^scoped_(cond_)?guard$|_fo
 /** Keyword arguments to these macros are types, so `struct X` there is left alone. */
 const TYPE_TAKING = new Set([
   'sizeof', 'typeof', '__typeof__', '__typeof', 'typeof_unqual', '__typeof_unqual__', 'alignof', '_Alignof',
-  '__alignof__', '_Alignas', 'alignas', 'offsetof', '__builtin_offsetof', 'va_arg', '_Generic',
+  '__alignof__', '_Alignas', 'alignas', '__builtin_offsetof', 'va_arg', '_Generic',
   '__builtin_types_compatible_p', '_Generic', '__builtin_choose_expr',
 ]);
 
@@ -592,6 +592,29 @@ export function prepass(text: string): PrepassResult {
         prev = t;
         t = close;
         continue;
+      }
+    }
+
+    // SYSCALL_DEFINE3(open, const char __user *, filename, int, flags, umode_t, mode) {
+    //   -> long __do_sys_open(const char __user * filename, int  flags, umode_t  mode) {
+    const sys = close > next && depth === 0 && atStatement ? /^(COMPAT_)?SYSCALL_DEFINE\d$/.exec(v) : null;
+    if (sys && close + 1 < tk.count && tk.value[close + 1] === '{') {
+      const args = splitArgs(tk, text, next, close);
+      const [nameFirst, nameLast] = args.tokenRanges[0] ?? [0, -1];
+      if (nameFirst === nameLast && tk.kind[nameFirst] === K.Ident && args.tokenRanges.length % 2 === 1) {
+        const head = `long ${sys[1] ? '__do_compat_sys_' : '__do_sys_'}${tk.value[nameFirst]}(`;
+        const afterName = args.tokenRanges.length > 1 ? tk.end[nameLast + 1]! : tk.end[nameLast]!;
+        if (head.length <= afterName - tk.start[t]! && !text.slice(tk.start[t]!, afterName).includes('\n')) {
+          replace(tk.start[t]!, afterName, head);
+          // the comma between each type and its name becomes a space
+          for (let a = 1; a + 1 < args.tokenRanges.length; a += 2) {
+            const comma = args.tokenRanges[a]![1] + 1;
+            if (tk.value[comma] === ',') replace(tk.start[comma]!, tk.end[comma]!, ' ');
+          }
+          // The argument tokens are still visited (for `__user` and friends).
+          prev = t;
+          continue;
+        }
       }
     }
 

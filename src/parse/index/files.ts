@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { TreeView } from '../tree.js';
@@ -175,47 +175,78 @@ export class FileSearch {
   }
 
   /**
-   * Files with a line matching `ere` (POSIX extended, for git grep) /
-   * `js` (the same pattern for in-memory checks; give it the `m` flag if it
-   * uses `^`/`$`). Not cached on disk.
+   * Files containing any of the `fixed` strings (git grep -F, fast) that also
+   * pass `check` on their whole text, which decides for files read in memory
+   * (changed, untracked, overlay, or every file outside git). `check` must
+   * accept what the fixed strings find. Not cached on disk.
    */
-  linesMatching(ere: string, js: RegExp): string[] {
-    const memoKey = `${ere}\0${js.source}`;
-    const hit = this.lineMemo.get(memoKey);
+  filesContaining(fixed: string[], check: (text: string) => boolean): string[] {
+    return this.cachedQuery(
+      `\0fixed\0${fixed.join('\0')}`,
+      ['-l', '-F', ...fixed.flatMap((f) => ['-e', f])],
+      (text) => fixed.some((x) => text.includes(x)) && check(text),
+    );
+  }
+
+  /**
+   * A `git grep -l` query whose answer is memoised and kept on disk per
+   * commit; `check` decides for files read in memory and must agree with
+   * the grep.
+   */
+  private cachedQuery(key: string, grepArgs: string[], check: (text: string) => boolean): string[] {
+    const hit = this.lineMemo.get(key);
     if (hit) return hit;
     const out = new Set<string>();
     const git = this.gitInfo();
     if (git) {
-      for (const f of this.gitGrep(['-l', '-E', '-e', ere]).split('\0')) if (f && this.inScope(f)) out.add(f);
-      for (const f of git.dirty) {
+      const cached = this.loadAnswer(git, key);
+      const recheck = new Set(git.dirty);
+      if (cached) {
+        this.stats.cachedAnswers++;
+        for (const f of cached.files) out.add(f);
+        for (const f of cached.dirty) recheck.add(f);
+      } else {
+        for (const f of this.gitGrep(grepArgs).split('\0')) if (f && this.inScope(f)) out.add(f);
+        this.saveAnswer(git, key, out);
+      }
+      for (const f of recheck) {
         out.delete(f);
         const text = this.readDisk(f);
-        if (text !== null && this.inScope(f) && js.test(text)) out.add(f);
-        js.lastIndex = 0;
+        if (text !== null && this.inScope(f) && check(text)) out.add(f);
       }
     } else {
       this.stats.scans++;
       for (const f of this.files()) {
         const text = this.readDisk(f);
-        if (text !== null && js.test(text)) out.add(f);
-        js.lastIndex = 0;
+        if (text !== null && check(text)) out.add(f);
       }
     }
     for (const [f, text] of this.view.changes()) {
       out.delete(f);
-      if (text !== null && this.inScope(f) && js.test(text)) out.add(f);
-      js.lastIndex = 0;
+      if (text !== null && this.inScope(f) && check(text)) out.add(f);
     }
     const res = [...out].sort();
-    this.lineMemo.set(memoKey, res);
+    this.lineMemo.set(key, res);
     return res;
   }
 
+  /** A file's text as the view has it, without going through the view's own read cache. */
+  peek(rel: string): string | null {
+    const changed = this.view.changes();
+    if (changed.has(rel)) return changed.get(rel)!;
+    return this.readDisk(rel);
+  }
+
+  /** Read below the root; a symbolic link (which could point out of the tree) reads as missing. */
   private readDisk(rel: string): string | null {
+    let fd: number | null = null;
     try {
-      return readFileSync(join(this.view.root, rel), 'utf8');
+      fd = openSync(join(this.view.root, rel), constants.O_RDONLY | constants.O_NOFOLLOW);
+      return readFileSync(fd, 'utf8');
     } catch {
       return null;
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
   }
 
@@ -316,7 +347,12 @@ export class FileSearch {
       }
     }
     for (const id of todo) out.set(id, new Set());
-    if (todo.length) {
+    if (todo.length === 1) {
+      // One name: -l stops at the first hit in each file instead of printing every occurrence.
+      const set = out.get(todo[0]!)!;
+      for (const f of this.gitGrep(['-l', '-w', '-F', '-e', todo[0]!]).split('\0')) if (f) set.add(f);
+      this.saveAnswer(git, todo[0]!, set);
+    } else if (todo.length) {
       const args = ['-o', '-w', '-F', ...todo.flatMap((id) => ['-e', id])];
       const raw = this.gitGrep(args);
       // `-o -z` prints `path\0match\n` for every occurrence.

@@ -215,7 +215,8 @@ class LazyIndex implements Index {
   /** Mentioning files whose text also passes `test` (read, not parsed). */
   private mentioningWith(name: string, test: RegExp | ((text: string) => boolean)): string[] {
     return this.mentioning(name).filter((f) => {
-      const t = this.read(f);
+      // Peek past the view's cache: most of these files are read once and dropped.
+      const t = this.search.peek(f);
       return t !== null && (typeof test === 'function' ? test(t) : test.test(t));
     });
   }
@@ -276,9 +277,15 @@ class LazyIndex implements Index {
       const files = new Set(this.structs(name.slice(0, sep)).map((s) => s.file));
       for (const f of this.factsOf(files)) out.push(...f.structs.filter((s) => s.name === name));
     } else if (/^[A-Za-z_]\w*$/.test(name)) {
-      const ere = `(struct|union)[[:space:]]+([A-Za-z0-9_]+[[:space:]]+)*${name}[[:space:]]*(\\{|$)`;
-      const js = new RegExp(`(?:struct|union)\\s+(?:\\w+\\s+)*${name}\\s*(?:\\{|$)`, 'm');
-      for (const f of this.factsOf(this.search.linesMatching(ere, js))) out.push(...f.structs.filter((s) => s.name === name));
+      // Kernel style writes `struct name {`: a fixed-string search finds it fast. Other
+      // spellings (`struct __packed name {`, the brace on the next line) are tried only
+      // when that finds nothing.
+      const js = new RegExp(`(?:struct|union)\\s+(?:[A-Za-z_]\\w*\\s+){0,4}${name}\\s*\\{`);
+      const fast = this.search.filesContaining([`struct ${name} {`, `union ${name} {`], (t) => js.test(t));
+      for (const f of this.factsOf(fast)) out.push(...f.structs.filter((s) => s.name === name));
+      if (out.length === 0) {
+        for (const f of this.factsOf(this.mentioningWith(name, js))) out.push(...f.structs.filter((s) => s.name === name));
+      }
       if (out.length === 0) {
         // `typedef struct { ... } name;` is indexed under the typedef's name.
         for (const t of this.typedefDefs(name)) {
@@ -375,13 +382,11 @@ class LazyIndex implements Index {
     } else {
       const last = field.split('.').pop()!.replace(/\[\]$/, '');
       const structName = struct.split('::')[0]!;
-      const both = this.search.mentions([structName, last]);
-      const withField = new Set(both.get(last) ?? []);
       // A file that binds `x->field` names the field and a binder on one line, and names
       // the struct (the type of x) somewhere; a struct reached only through a typedef is missed.
-      files = (both.get(structName) ?? []).filter((f) => {
-        if (!withField.has(f)) return false;
-        const t = this.read(f);
+      // (git grep --all-match would intersect in one search, but is several times slower.)
+      files = this.mentioning(structName).filter((f) => {
+        const t = this.search.peek(f);
         return t !== null && bindsOnOneLine(t, last);
       });
     }

@@ -367,6 +367,56 @@ out:
   });
 });
 
+describe('more kernel idioms', () => {
+  it('CLASS(fd, f)(n) declares f with a destructor that runs at scope end', () => {
+    const f = lowerOne(`int f(int n) { CLASS(fd, file)(n); if (!file.file) return -EBADF; return use(&file); }`);
+    const d = instrs(f).find((i) => i.op === 'decl')!;
+    expect(d).toMatchObject({ name: 'file', cleanup: 'class_fd_destructor' });
+    expect(calls(f, 'class_fd_constructor')[0]!.args.map(show)).toEqual(['n']);
+    expect(openScopesAtReturns(f).every((r) => r.open.length === 0)).toBe(true);
+  });
+
+  it('ACQUIRE(cls, var)(lock) is a conditional guard scoped to the block', () => {
+    const f = lowerOne(`int f(struct s *s) { ACQUIRE(mutex_intr, lock)(&s->m); int ret = ACQUIRE_ERR(mutex_intr, &lock); if (ret) return ret; s->n = 1; return 0; }`);
+    const g = instrs(f).find((i): i is GuardInstr => i.op === 'guard')!;
+    expect(g).toMatchObject({ class: 'mutex_intr', conditional: true });
+    expect(g.args.map(show)).toEqual(['&s->m']);
+    expect(openScopesAtReturns(f).every((r) => r.open.length === 0)).toBe(true);
+  });
+
+  it('SYSCALL_DEFINEn becomes a function named like the kernel symbol, with typed params', () => {
+    const f = lowerOne(`SYSCALL_DEFINE3(open, const char __user *, filename, int, flags, umode_t, mode)
+{
+	return do_sys_open(AT_FDCWD, filename, flags, mode);
+}`);
+    expect(f.name).toBe('__do_sys_open');
+    expect(f.params.map((p) => p.name)).toEqual(['filename', 'flags', 'mode']);
+    expect(f.parseErrors).toBe(0);
+  });
+
+  it('an #ifdef block inside a body is a branch either way, on its directive', () => {
+    const f = lowerOne(`void f(struct g *g) {
+	mutex_lock(&g->lock);
+#ifdef CONFIG_DEBUG
+	check(g);
+#endif
+	mutex_unlock(&g->lock);
+}`);
+    const b = f.blocks[0]!;
+    expect(b.term).toMatchObject({ op: 'branch', cond: { k: 'unknown', text: '#ifdef CONFIG_DEBUG' } });
+    expect(calls(f).map((c) => c.callee).sort()).toEqual(['check', 'mutex_lock', 'mutex_unlock']);
+    if (b.term.op !== 'branch') throw new Error();
+    expect(f.blocks[b.term.else]!.instrs.map((i) => i.op === 'call' && i.callee)).toEqual(['mutex_unlock']);
+  });
+
+  it('static DEFINE_MUTEX and local LIST_HEAD give typed names', () => {
+    const fns = extractFunctions(`static DEFINE_MUTEX(lock);\nvoid f(void) { LIST_HEAD(tmp); mutex_lock(&lock); splice(&tmp); }`, 'a.c');
+    expect(fns.map((x) => x.name)).toEqual(['f']);
+    expect(fns[0]!.locals).toEqual({ tmp: 'struct list_head' });
+    expect(fns[0]!.parseErrors).toBe(0);
+  });
+});
+
 describe('iterator macros', () => {
   it('list_for_each_entry with a block becomes a foreach terminator with macro and args', () => {
     const src = `void f(struct g *g) {

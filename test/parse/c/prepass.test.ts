@@ -76,7 +76,7 @@ describe('prepass', () => {
 
   it('does not treat a plain call, a declaration or a file-scope definition as a loop', () => {
     const src = [
-      'SYSCALL_DEFINE1(foo, int, x)',
+      'BPF_CALL_1(foo, int, x)',
       '{',
       '\tfoo(x);',
       '\ttypeof(x) y = x;',
@@ -114,7 +114,7 @@ describe('prepass', () => {
     expect(r.text).toContain('case 1 ||  5:');
     expect(r.caseRanges.size).toBe(1);
     expect(r.text).toContain('min_t(_____________, a, b)');
-    expect(r.text).toContain('kcalloc_objs(_________, n)');
+    expect(r.text).toContain(`kcalloc_objs(${'_'.repeat('struct foo *'.length)}, n)`);
     expect(r.text).toContain('printk("xxxxxxx" "xxxxxx" ": hi');
     expect(r.text).not.toContain('#ifdef CONFIG_X');
     expect(r.text).toContain('\telse if (b)');

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheDirFromEnv, codeStamp, FactsCache } from '../../../src/parse/index/cache.js';
+import { CACHE_FORMAT, cacheDirFromEnv, codeStamp, FactsCache } from '../../../src/parse/index/cache.js';
 import type { FileFacts } from '../../../src/parse/index/extract.js';
 
 function facts(file: string, n = 0): FileFacts {
@@ -41,9 +41,10 @@ describe('FactsCache', () => {
     expect(b.get(k)).toBeDefined();
     expect(b.stats.memHits).toBe(1);
     // No temporary files left behind.
-    const sub = readdirSync(join(dir, 'facts-v1'));
-    const names = sub.flatMap((s) => readdirSync(join(dir, 'facts-v1', s)));
-    expect(names.every((n) => n.endsWith('.v8'))).toBe(true);
+    const sub = readdirSync(join(dir, `facts-v${CACHE_FORMAT}`));
+    const names = sub.flatMap((s) => readdirSync(join(dir, `facts-v${CACHE_FORMAT}`, s)));
+    expect(names).toHaveLength(1);
+    expect(names.every((n) => n.endsWith('.json.gz'))).toBe(true);
   });
 
   it('ignores a corrupt entry and rewrites it', () => {
@@ -51,7 +52,7 @@ describe('FactsCache', () => {
     const a = new FactsCache({ dir, stamp: 's' });
     const k = a.key('a.c', 'int x;');
     a.set(k, facts('a.c'), 6);
-    writeFileSync(a.pathOf(k), 'not v8 at all');
+    writeFileSync(a.pathOf(k), 'not gzip at all');
     const b = new FactsCache({ dir, stamp: 's' });
     expect(b.get(k)).toBeUndefined();
     expect(b.stats.corrupt).toBe(1);

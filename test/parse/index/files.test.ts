@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,8 +50,8 @@ for (const git of [true, false]) {
 
     it('finds lines by pattern', () => {
       const s = new FileSearch(new TestView(root));
-      const files = s.linesMatching('struct[[:space:]]+priv[[:space:]]*\\{', /struct\s+priv\s*\{/);
-      expect(files).toEqual(['drv/priv.h', 'other/c.c']);
+      expect(s.filesContaining(['struct priv {'], (t) => /struct\s+priv\s*\{/.test(t))).toEqual(['drv/priv.h', 'other/c.c']);
+      expect(s.filesContaining(['struct nope {'], () => true)).toEqual([]);
     });
   });
 }
@@ -100,5 +100,17 @@ describe('listCFiles', () => {
     const view = new TestView(root);
     expect(() => listCFiles(view, ['../etc'])).toThrow(/outside the tree/);
     expect(() => listCFiles(view, ['nope'])).toThrow(/no such file/);
+  });
+});
+
+describe('hostile trees', () => {
+  it('does not read through a symbolic link out of the tree', () => {
+    const root = writeFixture({ git: false });
+    const outside = mkdtempSync(join(tmpdir(), 'kreview-outside-'));
+    writeFileSync(join(outside, 'secret.c'), 'int shared_fn_secret;\n');
+    symlinkSync(join(outside, 'secret.c'), join(root, 'other/link.c'));
+    const s = new FileSearch(new TestView(root));
+    expect(s.mentions(['shared_fn_secret']).get('shared_fn_secret')).toEqual([]);
+    expect(s.peek('other/link.c')).toBeNull();
   });
 });

@@ -1,0 +1,118 @@
+/**
+ * A series analysed patch by patch: the tree before, and the snapshot after
+ * each patch, all analysed over the same files, so every finding can be
+ * told apart as introduced, fixed or pre-existing and pinned to the patch
+ * that made it appear or go. lint, scan and review all start from this.
+ */
+import type { TreeView } from '../parse/tree.js';
+import type { TreeIndex } from '../parse/index/types.js';
+import type { PatchResult, PatchSource } from '../parse/diff-schema.js';
+import type { Series } from '../mail/schema.js';
+import type { Finding } from '../report/schema.js';
+import type { Config } from '../rules/config.js';
+import { applySeries } from '../parse/apply.js';
+import { analyse, functionText, type Analysis } from './analyse.js';
+import { describeFailure } from './apply-failure.js';
+
+export interface PatchOutcome {
+  patch: PatchSource;
+  result: PatchResult;
+  /** Findings present after this patch and not before it. */
+  introduced: Finding[];
+  /** Findings present before this patch and gone after it. */
+  fixed: Finding[];
+  /** All findings after this patch (over the series' files). */
+  present: Finding[];
+}
+
+export interface SeriesAnalysis {
+  series: Series;
+  patches: PatchSource[];
+  results: PatchResult[];
+  /** The first failure, described on one line, or null when every patch applied. */
+  failure: string | null;
+  /** .c/.h files the series touches: the scope of every run. */
+  files: string[];
+  before: Analysis;
+  /** After the last patch that applied. */
+  after: Analysis;
+  outcomes: PatchOutcome[];
+  /** In `after`, not in `before`; `patch` = the patch after which it first appears. */
+  introduced: Finding[];
+  /** In `before`, not in `after`; `patch` = the patch after which it is gone. */
+  fixed: Finding[];
+  /** In both. */
+  preexisting: Finding[];
+}
+
+const isC = (f: string) => /\.[ch]$/.test(f);
+
+export function analyseSeries(base: TreeView, series: Series, patches: PatchSource[], config: Config): SeriesAnalysis {
+  const { results, snapshots } = applySeries(base, patches);
+  const failed = results.find((r) => !r.applied);
+  const applied = results.filter((r) => r.applied);
+  const files = [...new Set(applied.flatMap((r) => r.touched))].filter(isC).sort();
+  const views: TreeView[] = [base, ...snapshots];
+  const runs = views.map((v) => analyse(v, files.filter((f) => v.exists(f)), config));
+  const total = patches.length;
+
+  const outcomes: PatchOutcome[] = [];
+  for (let i = 1; i < runs.length; i++) {
+    const prev = new Set(runs[i - 1]!.findings.map((f) => f.id));
+    const now = new Set(runs[i]!.findings.map((f) => f.id));
+    const ref = { index: i, total };
+    outcomes.push({
+      patch: patches[i - 1]!,
+      result: results[i - 1]!,
+      introduced: runs[i]!.findings.filter((f) => !prev.has(f.id)).map((f) => ({ ...f, patch: ref })),
+      fixed: runs[i - 1]!.findings.filter((f) => !now.has(f.id)).map((f) => ({ ...f, patch: ref })),
+      present: runs[i]!.findings,
+    });
+  }
+
+  const before = runs[0]!;
+  const after = runs[runs.length - 1]!;
+  const beforeIds = new Set(before.findings.map((f) => f.id));
+  const afterIds = new Set(after.findings.map((f) => f.id));
+  const firstIntroduced = (id: string) => outcomes.find((o) => o.introduced.some((f) => f.id === id))?.patch.index ?? total;
+  const lastFixed = (id: string) =>
+    [...outcomes].reverse().find((o) => o.fixed.some((f) => f.id === id))?.patch.index ?? total;
+
+  return {
+    series,
+    patches,
+    results,
+    failure: failed ? describeFailure(failed) : null,
+    files,
+    before,
+    after,
+    outcomes,
+    introduced: after.findings
+      .filter((f) => !beforeIds.has(f.id))
+      .map((f) => ({ ...f, patch: { index: firstIntroduced(f.id), total } })),
+    fixed: before.findings
+      .filter((f) => !afterIds.has(f.id))
+      .map((f) => ({ ...f, patch: { index: lastFixed(f.id), total } })),
+    preexisting: after.findings.filter((f) => beforeIds.has(f.id)),
+  };
+}
+
+/** `file\0function` of each function of `files` whose text differs between the two indexes (or is new). */
+export function changedFunctions(before: TreeIndex, after: TreeIndex, files: string[]): Set<string> {
+  const changed = new Set<string>();
+  for (const file of files) {
+    if (!after.view.exists(file)) continue;
+    const old = new Map<string, string>();
+    if (before.view.exists(file)) for (const fn of before.functionsIn(file)) old.set(fn.name, functionText(before.view, fn));
+    for (const fn of after.functionsIn(file)) {
+      if (old.get(fn.name) !== functionText(after.view, fn)) changed.add(`${file}\0${fn.name}`);
+    }
+  }
+  return changed;
+}
+
+/** Pre-existing findings that sit in functions the series changed (lint --all). */
+export function preexistingInChanged(a: SeriesAnalysis): Finding[] {
+  const changed = changedFunctions(a.before.index, a.after.index, a.files);
+  return a.preexisting.filter((f) => f.function !== null && changed.has(`${f.file}\0${f.function}`));
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { Finding } from '../../src/report/schema.js';
+import { parseConfig } from '../../src/rules/config.js';
+import { runRules } from '../../src/rules/engine.js';
+import { RULES, ruleById } from '../../src/rules/registry.js';
+import { lint, memIndex, PRELUDE } from './helpers.js';
+
+const TWICE = PRELUDE + `
+void twice(struct grp *g)
+{
+	mutex_lock(&g->mutex);
+	mutex_lock(&g->mutex);
+	mutex_unlock(&g->mutex);
+}
+int early(struct grp *g, int v)
+{
+	mutex_lock(&g->mutex);
+	if (v)
+		return v;
+	mutex_unlock(&g->mutex);
+	return 0;
+}
+`;
+
+describe('rule engine', () => {
+  it('lists the contract rule ids with their metadata', () => {
+    expect(RULES.map((r) => r.meta.id)).toEqual(['assert-held-caller', 'sync-under-lock', 'double-lock', 'lock-imbalance', 'comment-code-mismatch']);
+    for (const r of RULES) expect(r.meta.docs.length).toBeGreaterThan(r.meta.description.length);
+    expect(ruleById('double-lock')!.meta.severity).toBe('error');
+  });
+
+  it('produces contract findings with an unknown confirmation and no patch', () => {
+    const f = lint(TWICE);
+    expect(f.map((x) => x.rule)).toEqual(['double-lock', 'lock-imbalance']);
+    for (const x of f) {
+      expect(() => Finding.parse(x)).not.toThrow();
+      expect(x.patch).toBeNull();
+      expect(x.confirmation).toEqual({ status: 'unknown', summary: 'not run through the model', trace: [] });
+    }
+  });
+
+  it('keeps ids stable when lines move, and distinct for distinct findings', () => {
+    const a = lint(TWICE);
+    const b = lint('\n\n/* moved */\n' + TWICE);
+    expect(b.map((x) => x.line)).toEqual(a.map((x) => x.line + 3));
+    expect(b.map((x) => x.id)).toEqual(a.map((x) => x.id));
+    expect(new Set(a.map((x) => x.id)).size).toBe(a.length);
+  });
+
+  it('turns rules off and overrides severities from the configuration', () => {
+    const f = lint(TWICE, { config: { rules: { 'lock-imbalance': 'off', 'double-lock': 'info' } } });
+    expect(f.map((x) => [x.rule, x.severity])).toEqual([['double-lock', 'info']]);
+    expect(lint(TWICE, { config: { rules: { 'double-lock': false } } }).map((x) => x.rule)).toEqual(['lock-imbalance']);
+  });
+
+  it('checks only the functions asked for', () => {
+    const index = memIndex({ 't.c': TWICE });
+    const f = runRules({ index, files: ['t.c'], functions: new Set(['early']), config: parseConfig({}) });
+    expect(f.map((x) => x.function)).toEqual(['early']);
+  });
+
+  it('treats configured lock aliases as the same lock', () => {
+    const src = PRELUDE + `
+struct pair { struct mutex lock; struct mutex *alt; };
+void both(struct pair *p)
+{
+	mutex_lock(&p->lock);
+	mutex_lock(p->alt);
+	mutex_unlock(p->alt);
+	mutex_unlock(&p->lock);
+}
+`;
+    expect(lint(src, { rule: 'double-lock' })).toEqual([]);
+    expect(lint(src, { rule: 'double-lock', config: { lockAliases: { '*p->alt': 'p->lock' } } }).map((x) => x.lock)).toEqual(['p->lock']);
+  });
+});
