@@ -382,17 +382,24 @@ export function writeDriver(spec: DriverSpec, rng: Rng, planted: PlantedBug[]): 
       planted.push({ rule, file: spec.file, function: name, line, lock, statement: w.out[line - 1]!.trim(), note });
     if (rule === 'assert-held-caller') {
       const viaCore = rng.chance(0.4);
-      kdoc(w, name, 'clear the statistics', [['d', 'the device']]);
+      // The helper is called after the caller released the lock itself: a bug
+      // whatever the callers of this function hold.
+      kdoc(w, name, 'clear the statistics', [['d', 'the device']], viaCore ? 'Takes and releases @d->core->lock.' : 'Takes and releases @d->lock.');
       sig('void', name, `struct ${p}_dev *d`, true);
-      w.push(1, 'd->stats[0] = 0;');
-      w.push(1, 'd->stats[1] = 0;');
       if (viaCore) {
+        w.push(1, 'mutex_lock(&d->core->lock);');
+        w.push(1, 'd->core->events = 0;');
+        w.push(1, 'mutex_unlock(&d->core->lock);');
         const l = w.push(1, `${subsys}_core_account(d->core, 0);`);
-        plant(l, 'd->core->lock', `${subsys}_core_account() asserts core->lock; not held here`);
+        plant(l, 'd->core->lock', `${subsys}_core_account() asserts core->lock, released just before`);
       } else {
         const helper = rng.pick(helpers);
+        w.push(1, 'mutex_lock(&d->lock);');
+        w.push(1, 'd->stats[0] = 0;');
+        w.push(1, 'd->stats[1] = 0;');
+        w.push(1, 'mutex_unlock(&d->lock);');
         const l = w.push(1, `${helper}(d, 0);`);
-        plant(l, 'd->lock', `${helper}() asserts d->lock; not held here`);
+        plant(l, 'd->lock', `${helper}() asserts d->lock, released just before`);
       }
       end(name);
     } else if (rule === 'sync-under-lock') {

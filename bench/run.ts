@@ -168,7 +168,7 @@ class Bench {
     this.opts.log(`bench: ${id} raw tree-sitter parse of ${label}`);
     const list = join(this.fresh('list'), 'files.txt');
     writeFileSync(list, files.join('\n') + '\n');
-    const r = await runChild(this.node, [this.rawParseJs, root, list], { timeoutMs: this.opts.timeoutMs });
+    const r = await runChild(this.node, ['--expose-gc', this.rawParseJs, root, list], { timeoutMs: this.opts.timeoutMs });
     let res: RawParseResult | null = null;
     try {
       res = r.status === 0 ? (JSON.parse(r.stdout) as RawParseResult) : null;

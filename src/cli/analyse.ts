@@ -47,8 +47,15 @@ export interface Analysis {
 
 /** Runs the rules over `files` of `view` (no model). */
 export function analyse(view: TreeView, files: string[], config: Config, functions?: Set<string>): Analysis {
-  const index = createIndex(view, { scope: files });
-  const findings = runRules({ index, files, functions, config });
+  // No `scope`: definitions, structs and callers live all over the tree
+  // (include/ above all); the files under review are loaded eagerly.
+  const index = createIndex(view);
+  index.loadFiles(files);
+  // Rules follow locks and callbacks anywhere in the tree, but a report is
+  // about the files under review: a finding that lands elsewhere (a wait in
+  // kernel/ reached from a driver) is not this run's to make.
+  const inScope = new Set(files);
+  const findings = runRules({ index, files, functions, config }).filter((f) => inScope.has(f.file));
   return { index, findings };
 }
 

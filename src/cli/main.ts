@@ -14,6 +14,9 @@ import { runCheck } from './check.js';
 import { runSeries } from './series.js';
 import { runReplyComments } from './comments.js';
 import { runSchema } from './schema.js';
+import { runReview } from './review.js';
+import { runCompare } from './compare.js';
+import { runGithub } from './github.js';
 import { runScan } from './scan.js';
 import { runMerge } from './merge.js';
 
@@ -126,6 +129,35 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
       io.status = runMerge(io, files);
     });
 
+  analysisOptions(
+    program
+      .command('review')
+      .summary('draft kernel-style review replies for the patches that have findings')
+      .description(
+        'Analyse the series like lint, then draft one reply per patch that has findings: the commit ' +
+          'message trimmed, only the hunks that carry a finding quoted, each comment right under its ' +
+          'line, threaded to the patch (In-Reply-To, References, Re: subject, To/Cc). Writes .eml files ' +
+          'under --out, or one mbox to standard output. Never sends mail.',
+      )
+      .argument('<input...>', 'patches, mail, mbox, directory, "-", or a Message-ID')
+      .option('--out <dir>', 'write one .eml per reply here (created; must not be inside --tree)')
+      .option('--from <address>', 'sender and sign-off, "Name <addr>" (default: git author / git config)')
+      .option('--summary', 'also draft a reply to the cover letter that sums up the whole series')
+      .option('--lore-url <base>', 'public-inbox base URL for Message-ID inputs', 'https://lore.kernel.org/all'),
+  ).action(async (inputs: string[], opts) => {
+    io.status = await runReview(io, inputs, opts);
+  });
+
+  program
+    .command('compare')
+    .summary("match a kreview reply's comments with a human reviewer's, by the quoted lines they sit under")
+    .argument('<kreview-reply>', 'the drafted reply (.eml, or an mbox of drafts)')
+    .argument('<human-reply>', 'the human reply (.eml, mbox, or the text of a list archive page)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (mine: string, theirs: string, opts) => {
+      io.status = await runCompare(io, mine, theirs, opts);
+    });
+
   program
     .command('apply')
     .summary('apply a series to a copy of the touched files')
@@ -172,6 +204,33 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (inputs: string[], opts) => {
       io.status = await runReplyComments(io, inputs, opts);
+    });
+
+  program
+    .command('github')
+    .summary("analyse a GitHub pull request's commits; --post posts the findings as a review")
+    .description(
+      "Read the pull request's commits as patches through the GitHub REST API (token from GITHUB_TOKEN), " +
+        "apply them to --tree, or without --tree to the pull request's base fetched through the API for the " +
+        'files they touch, and report the findings they introduce. With --post, post them as one pull-request ' +
+        'review with an inline comment per finding on its line of the diff; a re-run posts only new findings.',
+    )
+    .argument('<owner/repo#N>', 'the pull request: owner/repo#N or its https://github.com/owner/repo/pull/N address')
+    .option('--tree <dir>', "a local tree at the pull request's base (default: fetch the touched files through the API)")
+    .option('--api-url <url>', 'GitHub REST API base (GitHub Enterprise: https://HOST/api/v3)', 'https://api.github.com')
+    .option('--post', 'post the findings as a pull-request review (needs GITHUB_TOKEN)')
+    .option('--config <file>', 'configuration file (default: .kreview.json at the tree root or at the base)')
+    .option('--show-refuted', 'also report findings the executable model refuted')
+    .option('--no-model', 'skip confirmation by the executable model (findings are then "unknown")')
+    .option('--jobs <n>', 'worker threads for parsing and analysis', positiveInt)
+    .addOption(FORMAT())
+    .addOption(
+      new Option('--fail-on <severity>', 'lowest severity that makes the exit status 1')
+        .choices(['error', 'warning', 'info', 'never'])
+        .default('warning'),
+    )
+    .action(async (ref: string, opts) => {
+      io.status = await runGithub(io, ref, opts);
     });
 
   program

@@ -100,11 +100,34 @@ export function describeFailure(gh: GithubContext, what: string, err: unknown, n
   return new InputError(`${where}: GitHub answered ${said} while ${what}`);
 }
 
-/** Runs one API call, turning its failure into a one-line InputError. */
-export async function call<T>(gh: GithubContext, what: string, fn: () => Promise<T>, notFound?: string): Promise<T> {
+/** A failure with no HTTP answer: the connection failed or was closed under us. */
+function isNetworkFailure(err: unknown): boolean {
+  return !(err instanceof KreviewError) && !(err as HttpFailure)?.response;
+}
+
+/**
+ * Runs one API call, turning its failure into a one-line InputError. A read
+ * that fails without an answer is tried once more: after a long analysis the
+ * kept-alive connection may have been closed by the server while the event
+ * loop was busy. Writes (`retry: false`) are not repeated.
+ */
+export async function call<T>(
+  gh: GithubContext,
+  what: string,
+  fn: () => Promise<T>,
+  notFound?: string,
+  opts: { retry?: boolean } = {},
+): Promise<T> {
   try {
     return await fn();
   } catch (err) {
+    if (opts.retry !== false && isNetworkFailure(err)) {
+      try {
+        return await fn();
+      } catch (again) {
+        throw describeFailure(gh, what, again, notFound);
+      }
+    }
     throw describeFailure(gh, what, err, notFound);
   }
 }

@@ -14,7 +14,7 @@ import { parseTrailers } from '../mail/trailers.js';
 import type { PatchSource } from '../parse/diff-schema.js';
 import { unsafePathReason } from '../parse/paths.js';
 import { patchSource } from '../cli/load.js';
-import { asText, call, isNotFound, describeFailure, type GithubContext } from './client.js';
+import { asText, call, isNotFound, type GithubContext } from './client.js';
 import { formatRef } from './ref.js';
 import { RemoteTree } from './remote-tree.js';
 
@@ -182,15 +182,18 @@ function normalise(p: string): string | null {
 /** One file at `sha`, or null when it does not exist there. */
 export async function fileAt(gh: GithubContext, path: string, sha: string): Promise<string | null> {
   const { owner, repo } = gh.ref;
-  try {
-    const res = await gh.octokit.rest.repos.getContent({ owner, repo, path, ref: sha, mediaType: { format: 'raw' } });
-    const text = asText(res.data);
-    if (text === null) throw new InputError(`${formatRef(gh.ref)}: ${path} at ${sha.slice(0, 12)} is not a file`);
-    return text;
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw describeFailure(gh, `reading ${path} at ${sha.slice(0, 12)}`, err);
-  }
+  const res = await call(gh, `reading ${path} at ${sha.slice(0, 12)}`, async () => {
+    try {
+      return await gh.octokit.rest.repos.getContent({ owner, repo, path, ref: sha, mediaType: { format: 'raw' } });
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  });
+  if (res === null) return null;
+  const text = asText(res.data);
+  if (text === null) throw new InputError(`${formatRef(gh.ref)}: ${path} at ${sha.slice(0, 12)} is not a file`);
+  return text;
 }
 
 export interface BaseOptions {
@@ -198,6 +201,8 @@ export interface BaseOptions {
   includes?: boolean;
   /** Cap on the number of files fetched (default 400). */
   maxFiles?: number;
+  /** Told when the included headers cannot all be fetched (they are optional: the run goes on). */
+  onSkip?: (why: string) => void;
 }
 
 /** The pull request's base as a RemoteTree holding the files the patches touch (and, optionally, what they include). */
@@ -212,11 +217,23 @@ export async function fetchBase(gh: GithubContext, pull: PullInfo, patches: Patc
   if (opts.includes) {
     const wanted = new Set<string>();
     for (const [p, text] of files) if (/\.[ch]$/.test(p)) for (const inc of includedPaths(p, text)) if (!files.has(inc)) wanted.add(inc);
-    const extra = [...wanted].sort().slice(0, Math.max(0, max - files.size));
-    const more = await mapLimit(extra, PARALLEL, (p) => fileAt(gh, p, pull.baseSha));
+    const all = [...wanted].sort();
+    const extra = all.slice(0, Math.max(0, max - files.size));
+    if (extra.length < all.length) opts.onSkip?.(`${all.length - extra.length} included headers not fetched (at most ${max} files)`);
+    let failure: string | null = null;
+    const more = await mapLimit(extra, PARALLEL, async (p) => {
+      if (failure) return null;
+      try {
+        return await fileAt(gh, p, pull.baseSha);
+      } catch (err) {
+        failure ??= (err as Error).message;
+        return null;
+      }
+    });
     extra.forEach((p, i) => {
       if (more[i] !== null) files.set(p, more[i]!);
     });
+    if (failure) opts.onSkip?.(`some included headers could not be fetched, going on without them: ${failure}`);
   }
   return new RemoteTree(`github:${gh.ref.owner}/${gh.ref.repo}@${pull.baseSha}`, files);
 }

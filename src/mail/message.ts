@@ -116,7 +116,10 @@ function withPatchAttachments(text: string, parsed: ParsedMail): string {
   );
   if (patches.length === 0) return text;
   const parts = patches.map((a) => a.content.toString('utf8').replace(/\n?$/, '\n'));
-  return [text.replace(/\n*$/, '\n'), ...parts].join('\n');
+  // Not replace(/\n*$/): that is quadratic on a long run of blank lines inside the text.
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
+  return [`${text.slice(0, end)}\n`, ...parts].join('\n');
 }
 
 function normaliseNewlines(s: string): string {

@@ -110,6 +110,10 @@ export function splitPatchBody(body: string): PatchParts {
 }
 
 function joinLines(lines: string[]): string {
-  const text = lines.join('\n').replace(/\n+$/, '');
+  // Trailing newlines cut by hand: replace(/\n+$/) is quadratic on a long run of blank lines inside.
+  const all = lines.join('\n');
+  let end = all.length;
+  while (end > 0 && all.charCodeAt(end - 1) === 10) end--;
+  const text = all.slice(0, end);
   return text === '' ? '' : `${text}\n`;
 }

@@ -159,7 +159,8 @@ export function extractReviewComments(body: string): ReviewComment[] {
       seenQuote = true;
       readQuoted(ctx, line);
     } else {
-      run.push(line.replace(/\s+$/, ''));
+      // trimEnd, not replace(/\s+$/): that regex is quadratic on a long run of blanks inside a line.
+      run.push(line.trimEnd());
     }
   }
   flushRun();

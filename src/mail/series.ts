@@ -122,7 +122,7 @@ export function dedupeMessages(messages: MailMessage[], problems?: string[]): Ma
  * delivered through different lists, so it is left out.
  */
 function normBody(s: string): string {
-  return s.replace(/\n_{20,}\n[^\n]*mailing list[\s\S]*$/, '\n').replace(/\s+$/, '');
+  return s.replace(/\n_{20,}\n[^\n]*mailing list[\s\S]*$/, '\n').trimEnd();
 }
 
 function normTitle(s: string): string {
@@ -154,12 +154,46 @@ function classify(msgs: MailMessage[], threads: ThreadIndex): Classified[] {
   });
   // A message without `Re:` that sits below a patch is still a reply (some mailers drop the prefix).
   const byId = new Map(out.map((c) => [c.msg.messageId, c]));
+  const nearest = nearestPatchy(threads, byId);
   for (const c of out) {
     if (c.kind !== 'other') continue;
-    const anc = threads.ancestorsOf(c.msg.messageId).map((id) => byId.get(id)?.kind);
-    if (anc.some((k) => k === 'patch' || k === 'cover')) c.kind = 'reply';
+    if (nearest(c.msg.messageId) !== null) c.kind = 'reply';
   }
   return out;
+}
+
+/**
+ * The nearest ancestor that is a patch or a cover letter, or null; memoised,
+ * so a long reply chain is walked once rather than once per message.
+ */
+function nearestPatchy(threads: ThreadIndex, byId: Map<string, Classified>): (id: string) => string | null {
+  const memo = new Map<string, string | null>();
+  const isPatchy = (id: string) => {
+    const k = byId.get(id)?.kind;
+    return k === 'patch' || k === 'cover';
+  };
+  return (id) => {
+    const path: string[] = [];
+    let cur = id;
+    let found: string | null = null;
+    for (;;) {
+      const known = memo.get(cur);
+      if (known !== undefined) {
+        found = known;
+        break;
+      }
+      path.push(cur);
+      const p = threads.parentOf(cur);
+      if (p === null) break;
+      if (isPatchy(p)) {
+        found = p;
+        break;
+      }
+      cur = p;
+    }
+    for (const q of path) memo.set(q, found);
+    return found;
+  };
 }
 
 export interface AssembleOptions {
@@ -355,18 +389,18 @@ export function assembleSeries(messages: MailMessage[], opts: AssembleOptions = 
   }
 
   const bySubject = subjectIndex(result.map((r) => r.series));
+  const nearest = nearestPatchy(threads, byId);
   for (const c of all) {
     if (c.kind !== 'reply') continue;
     let target: { series: Series; patch: PatchMail | null } | null = null;
     let anchored = false;
-    for (const id of threads.ancestorsOf(c.msg.messageId)) {
-      const a = byId.get(id);
-      if (!a || (a.kind !== 'patch' && a.kind !== 'cover')) continue;
+    // The nearest patch decides; a reply to a superseded patch stays with it.
+    const id = nearest(c.msg.messageId);
+    if (id !== null) {
       anchored = true;
       const p = patchOf.get(id);
       if (p) target = { series: p.series, patch: p.patch };
       else if (seriesOfCover.has(id)) target = { series: seriesOfCover.get(id)!, patch: null };
-      break; // the nearest patch decides; a reply to a superseded patch stays with it
     }
     if (!anchored && c.tag.isPatch) target = bySubject(c.tag);
     if (!target) continue;

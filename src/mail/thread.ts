@@ -41,19 +41,26 @@ export function buildThreads(messages: MailMessage[]): ThreadIndex {
     parent.set(m.messageId, p);
   }
   // Break cycles (forged or broken headers): walk each chain and cut the link that closes a loop.
+  // Every message is walked once (1 = on the current walk, 2 = done), so a chain of 10,000
+  // replies costs 10,000 steps, not 10,000 squared.
+  const state = new Map<string, 1 | 2>();
   for (const id of parent.keys()) {
-    const seen = new Set<string>([id]);
+    if (state.has(id)) continue;
+    const walked: string[] = [id];
+    state.set(id, 1);
     let cur = id;
     for (;;) {
       const p = parent.get(cur) ?? null;
-      if (p === null) break;
-      if (seen.has(p)) {
+      if (p === null || state.get(p) === 2) break;
+      if (state.get(p) === 1) {
         parent.set(cur, null);
         break;
       }
-      seen.add(p);
+      state.set(p, 1);
+      walked.push(p);
       cur = p;
     }
+    for (const w of walked) state.set(w, 2);
   }
   for (const [id, p] of parent) {
     if (p !== null) {
@@ -71,14 +78,33 @@ export function buildThreads(messages: MailMessage[]): ThreadIndex {
     }
     return out;
   };
+  // The oldest present ancestor, memoised along the way (rootOf is asked for every patch).
+  const tops = new Map<string, string>();
+  const topOf = (id: string): string => {
+    const path: string[] = [];
+    let cur = id;
+    let top: string | undefined;
+    for (;;) {
+      top = tops.get(cur);
+      if (top !== undefined) break;
+      path.push(cur);
+      const p = parent.get(cur) ?? null;
+      if (p === null) {
+        top = cur;
+        break;
+      }
+      cur = p;
+    }
+    for (const q of path) tops.set(q, top);
+    return top;
+  };
   return {
     get: (id) => byId.get(id),
     parentOf: (id) => parent.get(id) ?? null,
     childrenOf: (id) => children.get(id) ?? [],
     ancestorsOf,
     rootOf(id) {
-      const chain = ancestorsOf(id);
-      const top = chain.length > 0 ? chain[chain.length - 1] : id;
+      const top = topOf(id);
       const m = byId.get(top);
       if (m && m.references.length > 0 && m.references[0] !== top) return m.references[0];
       if (m && m.inReplyTo && m.inReplyTo !== top) return m.inReplyTo;

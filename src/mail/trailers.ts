@@ -5,7 +5,9 @@
 import { TrailerKey, type Trailer } from './schema.js';
 
 const CANONICAL = new Map(TrailerKey.options.map((k) => [k.toLowerCase(), k] as const));
-const LINE = /^([A-Za-z][A-Za-z-]*[A-Za-z])[ \t]*:[ \t]*(\S.*?)[ \t]*$/;
+// The value is written `\S(.*[^ \t])?` rather than the lazy `\S.*?` before `[ \t]*$`: the lazy form
+// is quadratic on a line with a long run of blanks inside (a hostile mail can send a 1 MB line).
+const LINE = /^([A-Za-z][A-Za-z-]*[A-Za-z])[ \t]*:[ \t]*(\S(?:.*[^ \t])?)[ \t]*$/;
 
 /**
  * Trailers a reviewer gives in a reply. A reply does not sign off or add Cc's

@@ -7,7 +7,7 @@ export interface Bounds {
   threads: number;
   /** Instructions executed on one path, all threads together. */
   steps: number;
-  /** Times one loop head is entered within one call frame. */
+  /** Times one loop head is entered within one call frame; paths with more passes are not explored (named in the summary). */
   loop: number;
   /** Call depth of one thread. */
   depth: number;
@@ -30,7 +30,7 @@ export const DEFAULT_BOUNDS: Bounds = {
   steps: 4000,
   loop: 3,
   depth: 20,
-  forks: 48,
+  forks: 64,
   states: 20000,
   listElems: 2,
   aliases: 3,

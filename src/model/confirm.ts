@@ -6,9 +6,11 @@ import type { TreeIndex } from '../parse/index/types.js';
 import type { Confirmation, Finding } from '../report/schema.js';
 import { withBounds, type Bounds } from './bounds.js';
 import { confirmAssertHeldCaller } from './scenarios/assert-held-caller.js';
+import { confirmCommentCodeMismatch } from './scenarios/comment-code-mismatch.js';
 import { confirmDoubleLock } from './scenarios/double-lock.js';
 import { confirmLockImbalance } from './scenarios/lock-imbalance.js';
 import { confirmSyncUnderLock } from './scenarios/sync-under-lock.js';
+import { confirmWarnReachable, recalledWarn } from './scenarios/warn-reachable.js';
 import type { ScenarioContext } from './scenarios/common.js';
 
 export { DEFAULT_BOUNDS, type Bounds } from './bounds.js';
@@ -19,6 +21,8 @@ const SCENARIOS: Partial<Record<Finding['rule'], (ctx: ScenarioContext) => Confi
   'assert-held-caller': confirmAssertHeldCaller,
   'double-lock': confirmDoubleLock,
   'lock-imbalance': confirmLockImbalance,
+  'comment-code-mismatch': confirmCommentCodeMismatch,
+  'warn-reachable': confirmWarnReachable,
 };
 
 export function confirmFinding(finding: Finding, index: TreeIndex, bounds?: Partial<Bounds>): Confirmation {
@@ -34,5 +38,10 @@ export function confirmFinding(finding: Finding, index: TreeIndex, bounds?: Part
 
 /** Every finding with its confirmation filled in. */
 export function confirmAll(findings: Finding[], index: TreeIndex, bounds?: Partial<Bounds>): Finding[] {
-  return findings.map((f) => ({ ...f, confirmation: confirmFinding(f, index, bounds) }));
+  return findings.map((f) => {
+    // warn-reachable findings were explored by their rule (their id depends on the firing sequence);
+    // the rule leaves the function out of the id, and the model gives it back here.
+    const fn = f.rule === 'warn-reachable' && f.function === null ? recalledWarn(index, f)?.function ?? null : f.function;
+    return { ...f, function: fn, confirmation: confirmFinding(f, index, bounds) };
+  });
 }

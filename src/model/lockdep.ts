@@ -47,7 +47,7 @@ export function renderLockdepScenario(trace: TraceStep[]): string | null {
   // The final wait of each thread.
   const lastWait = new Map<string, Ev>();
   for (const e of evs) if (e.what === 'blocked' || e.what === 'wait') lastWait.set(e.thread, e);
-  const threads = [...lastWait.keys()];
+  const threads = [...lastWait.keys()].sort();
   if (threads.length === 0) return null;
   if (threads.length === 1) {
     const t = threads[0]!;

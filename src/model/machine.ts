@@ -9,7 +9,7 @@ import type { TreeIndex } from '../parse/index/types.js';
 import type { Bounds } from './bounds.js';
 import { exprText, parsePath } from './exprtext.js';
 import { TypeInfo, locKey, newObj, newSym, readField, writeField } from './heap.js';
-import { PRIMITIVES, guardLockMode, lockAcquire, lockRelease, type PrimResult } from './primitives.js';
+import { PRIMITIVES, guardLockMode, listEnd, lockAcquire, lockRelease, type PrimResult } from './primitives.js';
 import { foreachImpl } from './hooks.js';
 import { BoundHit, Infeasible, NeedChoice, Unmodelled, type ChoiceOption } from './signals.js';
 import {
@@ -57,8 +57,6 @@ export interface StepOutcome {
   stop?: { kind: 'bound' | 'soft-bound' | 'unmodelled' | 'infeasible'; why: string };
 }
 
-export const BUILTIN_TYPES: Record<string, string> = {};
-
 export class Machine {
   readonly types: TypeInfo;
   private fnByKey = new Map<string, IrFunction>();
@@ -68,6 +66,8 @@ export class Machine {
   /** A source line whose execution the scenario wants to know about. */
   watch: { file: string; line: number } | null = null;
   reached = false;
+  /** Values the scenario assumes for fields first read through these access paths (`group->domain`: NULL). */
+  assume: Record<string, Value> = {};
   /** Callbacks the scenario lets be running already on objects it did not create. */
   spontaneous: import('./scheduler.js').Spontaneous[] = [];
 
@@ -115,6 +115,68 @@ export class Machine {
     }
     this.globalCache.set(name, g);
     return g;
+  }
+
+  private constCache = new Map<string, number | null>();
+  /** `#define NAME 12` / `(1 << 3)` / `BIT(3)` in the file, or an errno name. */
+  constant(name: string, file: string): number | null {
+    const ck = `${file}\0${name}`;
+    const hit = this.constCache.get(ck);
+    if (hit !== undefined) return hit;
+    let v: number | null = ERRNO[name] ?? null;
+    if (v === null) {
+      let text: string | null = null;
+      try {
+        text = this.index.view.read(file);
+      } catch {
+        text = null;
+      }
+      const m = text ? new RegExp(`^\\s*#\\s*define\\s+${name}\\s+(.+?)\\s*(?:/[*/].*)?$`, 'm').exec(text) : null;
+      if (m) {
+        const body = m[1]!.trim();
+        let mm: RegExpExecArray | null;
+        if ((mm = /^\(?\s*(-?(?:0x[0-9a-fA-F]+|\d+))[uUlL]*\s*\)?$/.exec(body))) v = Number(mm[1]);
+        else if ((mm = /^\(?\s*1U?L?\s*<<\s*(\d+)\s*\)?$/.exec(body))) v = 2 ** Number(mm[1]);
+        else if ((mm = /^BIT(?:_ULL)?\((\d+)\)$/.exec(body))) v = 2 ** Number(mm[1]);
+      }
+    }
+    this.constCache.set(ck, v);
+    return v;
+  }
+
+  private pureCache = new Map<string, boolean>();
+  /** Functions that must run for the scenarios to see what matters; the rest are pure (value only). */
+  isPure(fn: IrFunction, depth = 0, seen = new Set<string>()): boolean {
+    const key = this.fnKey(fn);
+    const hit = this.pureCache.get(key);
+    if (hit !== undefined) return hit;
+    if (depth > 6 || seen.has(key) || fn.annotations.mustHold.length || fn.annotations.acquires.length || fn.annotations.releases.length) return false;
+    seen.add(key);
+    let pure = true;
+    outer: for (const b of fn.blocks) {
+      for (const i of b.instrs) {
+        if (i.op === 'guard' || (i.op === 'scope_end' && i.kind === 'guard')) { pure = false; break outer; }
+        if (i.op === 'assign') {
+          const tg = i.target;
+          const global = tg.k === 'id' && !(tg.name in fn.locals) && !tg.name.startsWith('$') && !fn.params.some((p) => p.name === tg.name);
+          if (isSharedTarget(tg) || global) { pure = false; break outer; }
+        }
+        if (i.op === 'call') {
+          if (!i.callee) { pure = false; break outer; }
+          const prim = PRIMITIVES[i.callee];
+          if (prim) {
+            if (!prim.pure) { pure = false; break outer; }
+            continue;
+          }
+          const callee = this.resolve(i.callee, fn.file);
+          if (callee && !this.isPure(callee, depth + 1, seen)) { pure = false; break outer; }
+          // Unknown external calls may have effects the model does not see anyway.
+        }
+      }
+      if (b.term.op === 'unreachable') { pure = false; break; }
+    }
+    if (depth === 0 || !pure) this.pureCache.set(key, pure);
+    return pure;
   }
 
   /** Blocks reachable from a loop body without passing its head again: arrivals from these are back edges. */
@@ -193,7 +255,6 @@ export class Machine {
         out.push({ state: s });
       } catch (e) {
         if (e instanceof NeedChoice) {
-          if (process.env.KREVIEW_MODEL_DEBUG) console.error('choice', e.labels.join(' | '));
           for (let k = e.labels.length - 1; k >= 0; k--) pending.push([...script, k]);
         } else if (e instanceof BoundHit) {
           s.bound = e.bound;
@@ -211,6 +272,18 @@ export class Machine {
     return out;
   }
 }
+
+/** Error numbers, so `return -ENOMEM` is a known negative value. */
+const ERRNO: Record<string, number> = {
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, ENXIO: 6, E2BIG: 7, ENOEXEC: 8, EBADF: 9, ECHILD: 10, EAGAIN: 11, ENOMEM: 12,
+  EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, EXDEV: 18, ENODEV: 19, ENOTDIR: 20, EISDIR: 21, EINVAL: 22, ENFILE: 23, EMFILE: 24,
+  ENOTTY: 25, EFBIG: 27, ENOSPC: 28, ESPIPE: 29, EROFS: 30, EMLINK: 31, EPIPE: 32, EDOM: 33, ERANGE: 34, EDEADLK: 35, ENAMETOOLONG: 36,
+  ENOLCK: 37, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, ENOMSG: 42, ENODATA: 61, ETIME: 62, ENOLINK: 67, EPROTO: 71, EBADMSG: 74,
+  EOVERFLOW: 75, EILSEQ: 84, ENOTSOCK: 88, EMSGSIZE: 90, EPROTONOSUPPORT: 93, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99, ENETDOWN: 100, ENETUNREACH: 101, ECONNRESET: 104, ENOBUFS: 105, EISCONN: 106, ENOTCONN: 107, ETIMEDOUT: 110,
+  ECONNREFUSED: 111, EHOSTUNREACH: 113, EALREADY: 114, EINPROGRESS: 115, ECANCELED: 125, ENOKEY: 126, EKEYREJECTED: 129,
+  ERESTARTSYS: 512, EPROBE_DEFER: 517, ENOTSUPP: 524, ETOOSMALL: 525,
+};
 
 export function successors(t: Terminator): number[] {
   switch (t.op) {
@@ -325,7 +398,14 @@ export class Exec {
       t.wait = null;
     }
     let first = true;
+    this.s.cont = null;
     while (t.status === 'ready' && t.frames.length > 0) {
+      // A choice was made in this transition: end it here so each answer goes on as its own state
+      // (states that join again are merged by the hash instead of being re-run to the next visible step).
+      if (this.cursor > 0) {
+        this.s.cont = t.id;
+        return;
+      }
       if (t.killed) {
         t.status = 'done';
         break;
@@ -491,6 +571,20 @@ export class Exec {
     }
     const f = name ? this.m.resolve(name, this.fn.file) : null;
     const args = ins.args.map((a) => this.eval(a));
+    if (f && this.m.isPure(f)) {
+      // A function that writes no memory and touches no lock, work or assertion: only its
+      // value matters. The same call with the same arguments gives the same value on a path.
+      const key = `${f.file}::${f.name}(${args.map((a) => valueKey(this.norm(a))).join(',')})`;
+      const memo = (this.s.memo ??= {});
+      let v = memo[key];
+      if (!v) {
+        v = newSym(this.s, ins.result ? this.declaredType(ins.result) : normType(f.returnType), `${f.name}()`);
+        memo[key] = v;
+      }
+      this.setResult(ins, v);
+      this.advance();
+      return;
+    }
     if (f) {
       this.pushCall(f, args);
       return;
@@ -592,7 +686,8 @@ export class Exec {
       const n = (fr.loops[to] ?? 0) + 1;
       fr.loops[to] = n;
       if (n > this.bounds.loop + 1) {
-        throw new BoundHit(`loop unrolling (${this.bounds.loop}) in ${fn.name}() at ${fn.file}:${(blk.term as { pos?: Pos }).pos?.line ?? '?'}`, this.t.kind !== 'main');
+        // Soft: paths with more passes are not explored, which the summary says; it alone does not make the answer unknown.
+        throw new BoundHit(`loop unrolling (${this.bounds.loop}) in ${fn.name}() at ${fn.file}:${(blk.term as { pos?: Pos }).pos?.line ?? '?'}`, true);
       }
     }
     fr.prev = fr.block;
@@ -603,6 +698,8 @@ export class Exec {
   doReturn(v: Value, line: number): void {
     const t = this.t;
     this.here();
+    const rv = this.norm(v);
+    this.returning = rv.k === 'sym' ? [rv.id] : rv.k === 'term' ? [...rv.key.matchAll(/\bs(\d+)\b/g)].map((m) => Number(m[1])) : [];
     const done = t.frames.pop()!;
     const f = this.m.fn(done.fn);
     if (t.frames.length === 0) {
@@ -621,12 +718,53 @@ export class Exec {
       this.finishThread();
       return;
     }
+    this.collectFacts();
     const caller = this.frame;
     const cf = this.m.fn(caller.fn);
     const ins = cf.blocks[caller.block]?.instrs[caller.idx];
     if (ins && ins.op === 'call') this.setResult(ins, v);
     caller.idx++;
   }
+
+  /**
+   * Forgets answers about values nothing can reach any more (a callee's locals
+   * after it returns), so paths that differ only in them merge.
+   */
+  collectFacts(): void {
+    const live = new Set<number>();
+    const addV = (v: Value | undefined) => {
+      for (let cur = v, i = 0; cur && i < 16; i++) {
+        if (cur.k === 'sym') {
+          if (live.has(cur.id)) return;
+          live.add(cur.id);
+          cur = this.s.bind[cur.id];
+        } else if (cur.k === 'term') {
+          for (const m of cur.key.matchAll(/\bs(\d+)\b/g)) live.add(Number(m[1]));
+          return;
+        } else return;
+      }
+    };
+    // Frames of every thread, including the returning one's caller, and the returned value's syms via the result.
+    for (const t of this.s.threads) for (const f of t.frames) {
+      for (const k in f.locals) addV(f.locals[k]);
+      for (const k in f.iters) f.iters[k]!.items.forEach(addV);
+    }
+    for (const k in this.s.objs) {
+      const o = this.s.objs[k]!;
+      for (const p in o.fields) addV(o.fields[p]);
+    }
+    for (const k in this.s.async) addV(this.s.async[k]!.data);
+    for (const k in this.s.lists) this.s.lists[k]!.items.forEach(addV);
+    for (const k in this.s.memo ?? {}) addV(this.s.memo![k]);
+    for (const id of this.returning) addV({ k: 'sym', id, t: null, label: '' });
+    for (const k of Object.keys(this.s.bind)) if (!live.has(Number(k))) delete this.s.bind[Number(k)];
+    for (const key of Object.keys(this.s.facts)) {
+      const ids = [...key.matchAll(/\bs(\d+)\b/g)].map((m) => Number(m[1]));
+      if (ids.length && ids.every((id) => !live.has(id)) && !this.returning.some((id) => ids.includes(id))) delete this.s.facts[key];
+    }
+  }
+  /** Syms in the value being returned (kept by collectFacts). */
+  private returning: number[] = [];
 
   finishThread(): void {
     const t = this.t;
@@ -761,8 +899,20 @@ export class Exec {
         this.adoptType(v, normType(e.type));
         return v;
       }
-      case 'container_of':
+      case 'container_of': {
+        const p = e.ptr;
+        if (p.k === 'field' && (p.name === 'next' || p.name === 'prev')) {
+          // list_first_entry()/list_last_entry() as lowered: an element of a tracked list.
+          const head = this.headLoc(p);
+          const t = normType(e.type.startsWith('struct') || e.type.startsWith('union') ? e.type : `struct ${e.type}`);
+          const node = head ? listEnd(this, head, p.name, t, e.member.replace(/\s+/g, '')) : null;
+          if (node) {
+            if (node.k === 'ptr' && node.obj === head!.obj && node.path === head!.path) throw new Infeasible(`${exprText(e)} on an empty list`);
+            return this.containerOf(node, e.type, e.member);
+          }
+        }
         return this.containerOf(this.eval(e.ptr), e.type, e.member);
+      }
       case 'unknown':
         return { k: 'term', key: e.text.replace(/\s+/g, ' ') };
     }
@@ -793,8 +943,12 @@ export class Exec {
       return readField(this.s, this.m.types, id, '', name);
     }
     if (PRIMITIVES[name] || this.m.resolve(name, fn.file)) return { k: 'fn', name };
-    // An enumerator or macro constant: an opaque value, the same wherever it is named.
-    if (/^[A-Z_][A-Z0-9_]*$/.test(name)) return { k: 'term', key: name };
+    // An enumerator or macro constant: its value when the file or the errno table says, else an
+    // opaque value, the same wherever it is named.
+    if (/^[A-Z_][A-Z0-9_]*$/.test(name)) {
+      const c = this.m.constant(name, fn.file);
+      return c === null ? { k: 'term', key: name } : int(c);
+    }
     // An extern object not in the index: a global of unknown type.
     const id = this.globalObj(name);
     return readField(this.s, this.m.types, id, '', name);
@@ -823,7 +977,31 @@ export class Exec {
     return ptr(id, '');
   }
 
+  /** A location inside a member that exists as an object of its own is that object's location. */
+  redirect(obj: number, path: string): { k: 'mem'; obj: number; path: string } {
+    let o = this.s.objs[obj];
+    for (let i = 0; i < 8 && o?.embedded && path; i++) {
+      let moved = false;
+      for (const [m, id] of Object.entries(o.embedded)) {
+        if (path === m || path.startsWith(m + '.')) {
+          obj = id;
+          path = path === m ? '' : path.slice(m.length + 1);
+          o = this.s.objs[obj];
+          moved = true;
+          break;
+        }
+      }
+      if (!moved) break;
+    }
+    return { k: 'mem', obj, path };
+  }
+
   lval(e: Expr): Loc {
+    const l = this.lval0(e);
+    return l.k === 'mem' ? this.redirect(l.obj, l.path) : l;
+  }
+
+  private lval0(e: Expr): Loc {
     switch (e.k) {
       case 'id': {
         const fr = this.frame;
@@ -836,7 +1014,8 @@ export class Exec {
       }
       case 'field': {
         if (e.arrow) {
-          const p = this.deref(this.eval(e.base), exprText(e.base), pointee(this.exprType(e.base)));
+          // The access itself (load/store) reports a use after free, with the whole expression.
+          const p = this.deref(this.eval(e.base), exprText(e.base), pointee(this.exprType(e.base)), false);
           return { k: 'mem', obj: p.obj, path: joinPath(p.path, e.name) };
         }
         const b = this.lval(e.base);
@@ -869,7 +1048,22 @@ export class Exec {
     throw new Unmodelled(`cannot assign to ${exprText(e)}`);
   }
 
+  /** The list head whose `next`/`prev` field `e` reads. */
+  private headLoc(e: Extract<Expr, { k: 'field' }>): { obj: number; path: string } | null {
+    const loc = this.lval(e);
+    if (loc.k !== 'mem') return null;
+    const parent = loc.path.includes('.') ? loc.path.slice(0, loc.path.lastIndexOf('.')) : '';
+    return { obj: loc.obj, path: parent };
+  }
+
   load(loc: Loc, label: string): Value {
+    if (loc.k === 'mem' && /(^|\.)(next|prev)$/.test(loc.path)) {
+      const parent = loc.path.includes('.') ? loc.path.slice(0, loc.path.lastIndexOf('.')) : '';
+      if (this.s.lists[locKey(loc.obj, parent)]) {
+        const v = listEnd(this, { obj: loc.obj, path: parent }, loc.path.endsWith('next') ? 'next' : 'prev', null, null);
+        if (v) return v;
+      }
+    }
     if (loc.k === 'local') {
       const fr = this.frame;
       if (loc.name in fr.locals) return fr.locals[loc.name]!;
@@ -877,6 +1071,11 @@ export class Exec {
     }
     const o = this.s.objs[loc.obj];
     if (o && o.freed === 1) this.useAfterFree(o.id, label);
+    const assumed = this.m.assume[label];
+    if (assumed && o && o.fields[loc.path] === undefined && o.origin === 'pre') {
+      o.fields[loc.path] = assumed;
+      this.trace(`[assume ${label} == ${this.show(assumed)}, as the comment allows]`);
+    }
     const v = readField(this.s, this.m.types, loc.obj, loc.path, label);
     return v;
   }
@@ -911,16 +1110,26 @@ export class Exec {
   }
 
   /** A pointer that is dereferenced: an unconstrained one becomes a fresh object or an alias. */
-  deref(v: Value, text: string, type: string | null): PtrVal {
+  deref(v: Value, text: string, type: string | null, report = true): PtrVal {
     const n = this.norm(v);
     if (n.k === 'ptr') {
       const o = this.s.objs[n.obj];
-      if (o?.freed === 1) this.useAfterFree(n.obj, text);
+      if (report && o?.freed === 1) this.useAfterFree(n.obj, text);
       return n;
     }
     if (n.k === 'null' || (n.k === 'int' && n.v === 0)) throw new Infeasible(`NULL dereference of ${text}`);
     if (n.k === 'sym') return this.resolveSym(n, type, text);
     if (n.k === 'int') throw new Infeasible(`dereference of error pointer ${text}`);
+    if (n.k === 'term') {
+      // A pointer the model computed opaquely (a macro, pointer arithmetic): one object per distinct term.
+      const key = `@${n.key}`;
+      let id = this.s.globals[key];
+      if (id === undefined) {
+        id = newObj(this.s, this.bounds, type, 'pre', text);
+        this.s.globals[key] = id;
+      }
+      return ptr(id, '');
+    }
     throw new Unmodelled(`dereference of ${text} (${valueKey(n)})`);
   }
 
@@ -960,6 +1169,18 @@ export class Exec {
     if (n.k === 'ptr') {
       if (n.path === mem) return ptr(n.obj, '');
       if (n.path.endsWith('.' + mem)) return ptr(n.obj, n.path.slice(0, -(mem.length + 1)));
+      const o = this.s.objs[n.obj];
+      if (n.path === '' && o?.parent && (o.parent.path === mem || o.parent.path.endsWith('.' + mem))) {
+        const pp = o.parent.path;
+        return ptr(o.parent.obj, pp === mem ? '' : pp.slice(0, -(mem.length + 1)));
+      }
+      if (n.path === '' && o && !o.parent && (o.origin === 'pre' || o.origin === 'global')) {
+        // An object met on its own first (a `struct device *` parameter) turns out to sit inside a container.
+        const c = newObj(this.s, this.bounds, t, 'pre', `container_of(${o.label})`);
+        this.s.objs[c]!.embedded = { [mem]: o.id };
+        o.parent = { obj: c, path: mem };
+        return ptr(c, '');
+      }
       throw new Unmodelled(`container_of(${this.show(n)}, ${t}, ${mem}): not a ${mem} inside a ${t}`);
     }
     if (n.k === 'null' || (n.k === 'int' && n.v === 0)) return NULLV;
@@ -1126,7 +1347,8 @@ export class Exec {
       { label: `${x.label} == ${c}`, apply: (s) => { s.bind[x.id] = int(c); } },
       { label: `${x.label} != ${c}`, apply: (s) => { s.facts[key] = false; } },
     ]);
-    return this.symEqConst(x, c);
+    const n = this.norm(x);
+    return n.k === 'sym' ? this.symEqConst(n, c) : eqConcrete(n, int(c));
   }
 
   /** A value for traces: `7`, `NULL`, `group->blocking_domain`. */

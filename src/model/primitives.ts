@@ -28,6 +28,8 @@ export interface Prim {
   alwaysVisible?: boolean;
   /** Ends the transition after it (sleeps). */
   yields?: boolean;
+  /** Computes a value and changes nothing the scenarios look at. */
+  pure?: boolean;
   run(x: Exec, args: Expr[], ins: CallInstr, vals?: Value[]): PrimResult;
 }
 
@@ -764,6 +766,22 @@ function typeText(e: Expr | undefined): string {
   return exprText(e);
 }
 
+/**
+ * `head->next` / `head->prev` of a list head the model tracks (the lowering
+ * turns list_first_entry() into container_of(head->next, ...)): the first or
+ * last element's node, or the head itself when the list is empty.
+ */
+export function listEnd(x: Exec, head: { obj: number; path: string }, which: 'next' | 'prev', elemType: string | null, member: string | null): Value | null {
+  const key = locKey(head.obj, head.path);
+  const o = x.s.objs[head.obj];
+  if (!x.s.lists[key] && !(elemType && member && o)) return null;
+  const name = o ? `${o.label}${head.path ? '->' + head.path : ''}` : key;
+  const ls = elemType && member ? materialise(x, { key, obj: head.obj, name }, elemType, member, 0) : x.s.lists[key]!;
+  if (ls.open) return null;
+  if (ls.items.length === 0) return ptr(head.obj, head.path);
+  return which === 'next' ? ls.items[0]! : ls.items[ls.items.length - 1]!;
+}
+
 def(['list_first_entry', 'list_first_entry_or_null', 'list_last_entry', 'hlist_entry_safe'], {
   visible: false,
   run(x, args, ins) {
@@ -1091,7 +1109,7 @@ function warnPrim(kind: 'warn' | 'bug'): Prim {
       const vals = conditionValues(x, c);
       if (b) {
         x.event(kind, ins.text, `condition true${vals ? `: ${vals}` : ''}`);
-        x.trace(`${ins.text}  [fires: ${vals || exprText(c)}]`);
+        x.trace(`${ins.text}  [fires${vals ? `: ${vals}` : ''}]`);
         if (kind === 'bug') return { end: 'BUG_ON' };
       } else {
         x.trace(`${ins.text}  [does not fire${vals ? `: ${vals}` : ''}]`);
@@ -1105,7 +1123,7 @@ def(['BUG_ON', 'VM_BUG_ON'], warnPrim('bug'));
 
 // ---- pure helpers -----------------------------------------------------------
 
-const passFirst: Prim = { visible: false, run: (x, args) => arg(x, args, 0) };
+const passFirst: Prim = { visible: false, pure: true, run: (x, args) => arg(x, args, 0) };
 def(['likely', 'unlikely', 'READ_ONCE', 'rcu_dereference', 'rcu_dereference_protected', 'rcu_dereference_raw', 'rcu_dereference_check',
   'rcu_access_pointer', 'srcu_dereference', 'rcu_dereference_bh', 'rcu_dereference_sched', 'data_race', 'ERR_CAST', 'no_free_ptr', 'return_ptr'], passFirst);
 def(['WRITE_ONCE', 'rcu_assign_pointer', 'RCU_INIT_POINTER'], {
@@ -1217,3 +1235,12 @@ def(['netdev_priv', 'wiphy_priv', 'ieee80211_priv'], drvdata(false, '__priv'));
 def(['rcu_read_lock', 'rcu_read_unlock', 'rcu_read_lock_bh', 'rcu_read_unlock_bh', 'local_irq_save', 'local_irq_restore', 'local_irq_disable',
   'local_irq_enable', 'preempt_disable', 'preempt_enable', 'might_sleep', 'might_lock', 'lockdep_set_class', 'lockdep_register_key',
   'lockdep_unregister_key', 'barrier', 'smp_mb', 'smp_wmb', 'smp_rmb', 'kmemleak_not_leak'], { visible: false, run: () => ZERO });
+
+// Value helpers that change nothing: a function calling only these (and writing no memory) is pure.
+for (const n of ['IS_ERR', 'IS_ERR_VALUE', 'IS_ERR_OR_NULL', 'PTR_ERR', 'ERR_PTR', 'PTR_ERR_OR_ZERO', 'min', 'min_t', 'umin', 'max', 'max_t', 'umax',
+  'list_entry', 'container_of', 'hlist_entry', 'list_entry_rcu', 'container_of_const', 'to_delayed_work', 'from_timer', 'timer_container_of',
+  'dev_get_drvdata', 'platform_get_drvdata', 'pci_get_drvdata', 'netdev_priv', 'list_empty', 'list_empty_careful', 'smp_load_acquire',
+  'refcount_read', 'atomic_read', 'kref_read', 'mutex_is_locked', 'lockdep_is_held']) {
+  const p = PRIMITIVES[n];
+  if (p) PRIMITIVES[n] = { ...p, pure: true };
+}

@@ -113,7 +113,8 @@ export function explore(m: Machine, init: State, opts: ExploreOptions): ExploreR
       }
       return false;
     };
-    for (const t of s.threads) {
+    const cont = s.cont ? s.threads.find((t) => t.id === s.cont && m.enabled(s, t)) : undefined;
+    for (const t of cont ? [cont] : s.threads) {
       if (!m.enabled(s, t)) continue;
       for (const out of m.step(s, t.id)) {
         if (push(out.state, s.events.length)) return finish();
@@ -127,7 +128,7 @@ export function explore(m: Machine, init: State, opts: ExploreOptions): ExploreR
         succ.push(out.state);
       }
     }
-    for (const st of asyncStarts(m, s, opts.spontaneous, bounds)) succ.push(st);
+    if (!cont) for (const st of asyncStarts(m, s, opts.spontaneous, bounds)) succ.push(st);
     if (succ.length === 0) res.paths++;
     // Depth-first: the first successor is explored first.
     for (let i = succ.length - 1; i >= 0; i--) stack.push(succ[i]!);

@@ -18,6 +18,10 @@ export interface ObjState {
   freed: 0 | 1 | 2;
   /** How the object was first reached, for traces: `group`, `gdev->group`. */
   label: string;
+  /** Sub-objects that exist as objects of their own (a `struct device` later found inside a container): member path -> object. */
+  embedded?: Record<string, number>;
+  /** The container this object turned out to be embedded in. */
+  parent?: { obj: number; path: string };
 }
 
 export interface LockState {
@@ -135,6 +139,10 @@ export interface State {
   steps: number;
   /** A bound hit on this path (the path stops there). */
   bound: string | null;
+  /** Results of pure tree functions already called on this path, by function and arguments. */
+  memo?: Record<string, Value>;
+  /** The thread whose transition ended at a choice rather than a visible operation: it goes on alone. */
+  cont?: string | null;
   trace: TraceNode | null;
 }
 
@@ -168,7 +176,7 @@ export function cloneState(s: State): State {
   const objs: Record<number, ObjState> = {};
   for (const k in s.objs) {
     const o = s.objs[k]!;
-    objs[k] = { ...o, fields: { ...o.fields } };
+    objs[k] = { ...o, fields: { ...o.fields }, embedded: o.embedded ? { ...o.embedded } : undefined };
   }
   const locks: Record<string, LockState> = {};
   for (const k in s.locks) {
@@ -206,6 +214,8 @@ export function cloneState(s: State): State {
     forks: s.forks,
     steps: s.steps,
     bound: s.bound,
+    cont: s.cont ?? null,
+    memo: s.memo ? { ...s.memo } : undefined,
     trace: s.trace,
   };
 }
@@ -217,6 +227,20 @@ function sortedRecord(r: Record<string, unknown>, each: (v: unknown) => string):
   return out + '}';
 }
 const J = (v: unknown) => JSON.stringify(v) ?? 'u';
+/** A value, compactly (labels left out: they only name things in traces). */
+function V(x: unknown): string {
+  const v = x as Value;
+  switch (v.k) {
+    case 'int': return `${v.v}`;
+    case 'null': return 'N';
+    case 'ptr': return `&${v.obj}.${v.path}`;
+    case 'fn': return `f${v.name}`;
+    case 'str': return `"${v.v}"`;
+    case 'sym': return `s${v.id}:${v.t ?? ''}`;
+    case 'term': return `t${v.key}`;
+  }
+}
+const P = (x: unknown) => String(x);
 
 /** Hash of what decides the future of a state: not the trace, the events met, counters, labels or loop visits. */
 export function hashState(s: State): string {
@@ -224,24 +248,30 @@ export function hashState(s: State): string {
   for (const t of s.threads) {
     out += `T${t.id}|${t.kind}|${t.status}|${J(t.wait)}|${t.asyncKey}|${t.killed ?? ''}[`;
     for (const f of t.frames) {
-      out += `${f.fn}@${f.block}.${f.idx}<${f.prev}` + sortedRecord(f.locals, J) + sortedRecord(f.addr, J) + J(f.iters) + ';';
+      out += `${f.fn}@${f.block}.${f.idx}<${f.prev}` + sortedRecord(f.locals, V) + sortedRecord(f.addr, P);
+      for (const k in f.iters) out += `i${k}:${f.iters[k]!.i}:${f.iters[k]!.items.map(V).join(',')}`;
+      out += ';';
     }
     out += ']';
   }
   for (const k in s.objs) {
     const o = s.objs[k]!;
-    out += `o${k}:${o.type}|${o.origin}|${o.freed}` + sortedRecord(o.fields, J);
+    out += `o${k}:${o.type}|${o.origin}|${o.freed}|${o.embedded ? J(o.embedded) : ''}|${o.parent ? J(o.parent) : ''}` + sortedRecord(o.fields, V);
   }
-  out += sortedRecord(s.globals, J) + sortedRecord(s.bind, J) + sortedRecord(s.facts, J);
+  out += sortedRecord(s.globals, P) + sortedRecord(s.bind, V) + sortedRecord(s.facts, P);
   out += sortedRecord(s.locks, (l) => {
     const x = l as LockState;
     return `${x.owner}|${x.readers.join(',')}|${x.preheld ? 1 : 0}`;
   });
   out += sortedRecord(s.async, (a) => {
     const x = a as AsyncState & { again?: boolean };
-    return `${x.kind}|${x.state}|${x.callback}|${x.runner}|${x.stop ? 1 : 0}|${x.again ? 1 : 0}|${J(x.data)}`;
+    return `${x.kind}|${x.state}|${x.callback}|${x.runner}|${x.stop ? 1 : 0}|${x.again ? 1 : 0}|${x.data ? V(x.data) : ''}`;
   });
-  out += sortedRecord(s.lists, J) + sortedRecord(s.started, J) + `${s.nextObj}|${s.nextSym}|${s.nextThread}|${s.bound}`;
+  out += sortedRecord(s.lists, (l) => {
+    const x = l as ListState;
+    return `${x.open ? 1 : 0}${x.nonEmptyOpen ? 1 : 0}${x.items.map(V).join(',')}`;
+  });
+  out += sortedRecord(s.started, P) + sortedRecord(s.memo ?? {}, V) + `${s.bound}|${s.cont ?? ''}`;
   return createHash('sha1').update(out).digest('base64');
 }
 

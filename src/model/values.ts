@@ -43,8 +43,17 @@ export function joinPath(a: string, b: string): string {
 const QUALIFIERS = /\b(const|volatile|__rcu|__iomem|__user|__percpu|__force|__private|static|inline|extern|register|__maybe_unused|__always_unused|signed)\b/g;
 
 /** `const struct foo  *` -> `struct foo *`; `struct foo` -> `struct foo`. */
+const normCache = new Map<string, string | null>();
 export function normType(t: string | null | undefined): string | null {
   if (!t) return null;
+  const hit = normCache.get(t);
+  if (hit !== undefined) return hit;
+  const r = normType0(t);
+  if (normCache.size < 100000) normCache.set(t, r);
+  return r;
+}
+
+function normType0(t: string): string | null {
   let s = t.replace(QUALIFIERS, ' ').replace(/\s+/g, ' ').trim();
   s = s.replace(/\s*\*\s*/g, '*').replace(/^([^*]*[^*\s])\*/, '$1 *');
   return s || null;

@@ -31,6 +31,9 @@ export interface ApplyOptions {
  */
 const NO_NL = '\n';
 
+/** Failed hunks of one file after which the remaining hunks are not searched for. */
+export const MAX_FAILED_HUNKS = 50;
+
 interface Lines {
   keys: string[];
   crlf: boolean;
@@ -141,8 +144,12 @@ function locate(
     const pos = n - pat;
     return ok(pos, prefixFuzz, 0) ? pos : null;
   }
+  if (maxWhere < minWhere) return null;
   const maxOffset = Math.max(maxWhere - firstGuess, firstGuess - minWhere);
-  for (let off = 0; off <= maxOffset; off++) {
+  // Start at the first distance that reaches a valid position: a header that points far past the
+  // end of the file (`@@ -99999999999,1 ...`) would otherwise spin through every offset in between.
+  const firstOffset = firstGuess > maxWhere ? firstGuess - maxWhere : firstGuess < minWhere ? minWhere - firstGuess : 0;
+  for (let off = firstOffset; off <= maxOffset; off++) {
     if (ok(firstGuess + off, prefixFuzz, suffixFuzz)) return firstGuess + off;
     if (off > 0 && ok(firstGuess - off, prefixFuzz, suffixFuzz)) return firstGuess - off;
   }
@@ -212,7 +219,22 @@ export function applyFileDiff(text: string | null, fd: FileDiff, opts: ApplyOpti
   let frozen = 0;
   let inOffset = 0;
   let lastApplied = 0;
+  let failed = 0;
   prepared.forEach((ph, i) => {
+    if (failed >= MAX_FAILED_HUNKS) {
+      // Each failed hunk costs a search of the whole file: a hostile patch of 100,000 hunks that
+      // match nothing would take hours. Past this many, the rest are reported without a search.
+      results.push({
+        file,
+        hunk: i + 1,
+        header: shortHeader(ph.hunk.header),
+        status: 'failed',
+        offset: 0,
+        fuzz: 0,
+        reason: `not tried: ${MAX_FAILED_HUNKS} earlier hunks of this file did not apply`,
+      });
+      return;
+    }
     const expected = headerIndex(ph.hunk);
     const firstGuess = expected + inOffset;
     const context = Math.max(ph.prefixContext, ph.suffixContext);
@@ -225,6 +247,7 @@ export function applyFileDiff(text: string | null, fd: FileDiff, opts: ApplyOpti
     }
     const base = { file, hunk: i + 1, header: shortHeader(ph.hunk.header) };
     if (pos === null) {
+      failed++;
       results.push({
         ...base,
         status: 'failed',

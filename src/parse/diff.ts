@@ -5,7 +5,7 @@
  * outside a file header (commit message, diffstat, signature) is skipped.
  */
 import { InputError } from '../errors.js';
-import { unsafePathReason } from './paths.js';
+import { quotePath, unsafePathReason } from './paths.js';
 import type { FileDiff, FileStatus, Hunk, HunkLine } from './diff-schema.js';
 
 const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(?: ?(.*))?$/;
@@ -91,8 +91,10 @@ function readPathToken(s: string): string {
   const tab = s.indexOf('\t');
   const raw = tab >= 0 ? s.slice(0, tab) : s;
   // git adds no timestamp; old diffs separate it with spaces: "x.c  2024-01-01 ...".
-  const spaced = raw.match(/^(.*?)\s{2,}\d{4}-\d\d-\d\d /);
-  return (spaced ? spaced[1]! : raw).replace(/\s+$/, '');
+  // A lookbehind and trimEnd rather than /^(.*?)\s{2,}date/ and /\s+$/: those are quadratic on a
+  // header line with a long run of blanks (a hostile patch can send one).
+  const spaced = /(?<=\s\s)\d{4}-\d\d-\d\d /.exec(raw);
+  return (spaced ? raw.slice(0, spaced.index) : raw).trimEnd();
 }
 
 function findClosingQuote(s: string): number {
@@ -142,10 +144,10 @@ function fileLinePath(s: string): string | null {
   return p === '/dev/null' ? null : stripPrefix(p);
 }
 
+/** The file's name as messages show it (shortened: a hostile patch may send a megabyte-long path). */
 function displayName(d: Draft): string {
-  return (
-    d.renameTo ?? d.copyTo ?? d.newPath ?? d.oldPath ?? d.gitNew ?? d.gitOld ?? '<unknown file>'
-  );
+  const name = d.renameTo ?? d.copyTo ?? d.newPath ?? d.oldPath ?? d.gitNew ?? d.gitOld ?? '<unknown file>';
+  return name.length > 200 ? `${name.slice(0, 197)}...` : name;
 }
 
 function finish(d: Draft, source: string): FileDiff {
@@ -179,7 +181,7 @@ function finish(d: Draft, source: string): FileDiff {
   for (const p of [oldPath, newPath]) {
     if (p === null) continue;
     const reason = unsafePathReason(p);
-    if (reason) throw new InputError(`${source}: unsafe path ${JSON.stringify(p)}: ${reason}`);
+    if (reason) throw new InputError(`${source}: unsafe path ${quotePath(p)}: ${reason}`);
   }
   return {
     oldPath,
@@ -296,6 +298,10 @@ function readHunk(lines: string[], start: number, d: Draft, source: string): num
   const oldLines = m[2] === undefined ? 1 : Number(m[2]);
   const newStart = Number(m[3]);
   const newLines = m[4] === undefined ? 1 : Number(m[4]);
+  // Line numbers past 2^53 lose precision (and 400-digit ones are Infinity): no real file has them.
+  if (![oldStart, oldLines, newStart, newLines].every(Number.isSafeInteger)) {
+    throw new InputError(`${where}: line number too large in hunk header ${quoteLine(header)}`);
+  }
   const hunkLines: HunkLine[] = [];
   let seenOld = 0;
   let seenNew = 0;

@@ -8,8 +8,17 @@ import { dirname, join, sep } from 'node:path';
 import { InputError } from '../errors.js';
 
 /** Why `p` is not a safe tree-relative path, or null when it is. */
+/** Longest path accepted (Linux PATH_MAX); longer ones cannot name a file and only bloat messages. */
+export const MAX_PATH_LENGTH = 4096;
+
+/** A path as error messages quote it: JSON-quoted, long ones shortened (a hostile patch may send megabytes). */
+export function quotePath(p: string): string {
+  return JSON.stringify(p.length > 200 ? `${p.slice(0, 197)}...` : p);
+}
+
 export function unsafePathReason(p: string): string | null {
   if (p.length === 0) return 'empty path';
+  if (p.length > MAX_PATH_LENGTH) return `longer than ${MAX_PATH_LENGTH} characters`;
   if (p.includes('\0')) return 'contains a NUL byte';
   // No kernel file has a backslash in its name; on other systems it is a separator.
   if (p.includes('\\')) return 'contains a backslash';
@@ -28,7 +37,7 @@ export function unsafePathReason(p: string): string | null {
 /** Throws an InputError naming `what` (e.g. the patch) unless `p` is safe. */
 export function assertSafeRelPath(p: string, what = 'path'): string {
   const reason = unsafePathReason(p);
-  if (reason) throw new InputError(`${what}: unsafe path ${JSON.stringify(p)}: ${reason}`);
+  if (reason) throw new InputError(`${what}: unsafe path ${quotePath(p)}: ${reason}`);
   return p;
 }
 

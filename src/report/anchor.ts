@@ -22,6 +22,8 @@ export interface Place {
   /** First and last hunk line (indexes into hunk.lines) of the statement or comment the finding is about. */
   start: number;
   end: number;
+  /** Last line of the related code right below (the check a comment describes), quoted after the comment; >= end. */
+  tailEnd: number;
 }
 
 export interface Anchor {
@@ -83,6 +85,21 @@ function locateOne(f: Finding, patches: PatchSource[], results: PatchResult[], l
   const lineR = 'line' in atR ? atR.line : chosen.lineP;
   const text = lines.lines(chosen.c.file, raiseOn)[lineR - 1] ?? '';
   const place = placeInPatch(patches[raiseOn - 1]!, results[raiseOn - 1], chosen.c.file, lineR, text);
+  if (place) {
+    // Related code a few lines below (the check that a comment describes) is quoted after the comment.
+    for (const c of candidates) {
+      if (c === chosen.c || c.file !== chosen.c.file) continue;
+      const atP = lines.back(c.file, c.line, last, P);
+      if (!('line' in atP)) continue;
+      const r = lines.back(c.file, atP.line, P, raiseOn);
+      if (!('line' in r) || r.line <= lineR || r.line - lineR > 12) continue;
+      const t = lines.lines(c.file, raiseOn)[r.line - 1] ?? '';
+      const p = placeInPatch(patches[raiseOn - 1]!, results[raiseOn - 1], c.file, r.line, t);
+      if (p && p.fileIdx === place.fileIdx && p.hunkIdx === place.hunkIdx && p.start > place.end && p.start - place.end <= 8) {
+        place.tailEnd = Math.max(place.tailEnd, p.end);
+      }
+    }
+  }
   return { finding: f, raiseOn, appearsIn: Math.max(P, raiseOn), related: chosen.c.related, text, place };
 }
 
@@ -106,7 +123,8 @@ export function placeInPatch(
       let n = h.newStart + (hr[hunkIdx]?.offset ?? 0);
       h.lines.forEach((l, idx) => {
         if (l.kind === '-') return;
-        if (l.text === text) {
+        // Offsets come from where each hunk really applied, so only fuzz can move a line: a match far away is another line.
+        if (l.text === text && Math.abs(n - line) <= 3) {
           const score = Math.abs(n - line) + (l.kind === '+' ? 0 : 0.5);
           if (!best || score < best.score) best = { fileIdx, hunkIdx, idx, score };
         }
@@ -118,7 +136,8 @@ export function placeInPatch(
   const b = best as { fileIdx: number; hunkIdx: number; idx: number };
   const fd = patch.files[b.fileIdx]!;
   const hunk = fd.hunks[b.hunkIdx]!;
-  return { file: fd, fileIdx: b.fileIdx, hunkIdx: b.hunkIdx, start: b.idx, end: statementEnd(hunk, b.idx) };
+  const end = statementEnd(hunk, b.idx);
+  return { file: fd, fileIdx: b.fileIdx, hunkIdx: b.hunkIdx, start: b.idx, end, tailEnd: end };
 }
 
 /**

@@ -54,7 +54,7 @@ export function encodeText(value: string): string[] {
 /** `Name <addr>`, quoting or encoding the display name as it needs. */
 export function formatAddress(a: Address): string[] {
   const name = a.name.trim();
-  if (name === '') return [`<${a.address}>`];
+  if (name === '') return [a.address];
   if (!isAscii(name)) return [...encodeWords(name), `<${a.address}>`];
   if (/[()<>[\]:;@\\,."]/.test(name)) return [`"${name.replace(/(["\\])/g, '\\$1')}"`, `<${a.address}>`];
   return [...name.split(/\s+/), `<${a.address}>`];
@@ -76,15 +76,19 @@ export function foldHeader(name: string, items: string[][], sep = ','): string {
   const lines: string[] = [];
   let cur = `${name}:`;
   let onLine = 0;
+  const put = (t: string) => {
+    if (onLine > 0 && cur.length + 1 + t.length > 78) {
+      lines.push(cur);
+      cur = ' ' + t;
+    } else cur += ' ' + t;
+    onLine++;
+  };
   items.forEach((tokens, i) => {
-    tokens.forEach((tok, j) => {
-      const t = j === tokens.length - 1 && i < items.length - 1 ? tok + sep : tok;
-      if (onLine > 0 && cur.length + 1 + t.length > 78) {
-        lines.push(cur);
-        cur = ' ' + t;
-      } else cur += ' ' + t;
-      onLine++;
-    });
+    const last = i < items.length - 1 ? sep : '';
+    const whole = tokens.join(' ') + last;
+    // An item (an address) stays on one line when it fits on one; only a longer one is split at its spaces.
+    if (whole.length <= 77) put(whole);
+    else tokens.forEach((t, j) => put(j === tokens.length - 1 ? t + last : t));
   });
   lines.push(cur);
   return lines.join('\n');

@@ -38,6 +38,8 @@ export const Config = z.strictObject({
   rules: z.partialRecord(RuleId, RuleSetting).default({}),
   /** Whether findings go through the executable model. */
   model: z.boolean().default(true),
+  /** Sender of drafted review replies (`Name <addr>`), used when `review` has no --from. */
+  from: z.string().optional(),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -305,7 +305,7 @@ function successors(t: Terminator): number[] {
 }
 
 /** The state on the edge from a terminator to one successor (branch refinement of pending trylocks). */
-function edgeState(s: State, t: Terminator, to: number, which: number): State {
+function edgeState(s: State, t: Terminator, which: number): State {
   if (t.op !== 'branch' || s.pending.size === 0) return s;
   const tv = testedVar(t.cond);
   if (!tv) return s;
@@ -316,7 +316,6 @@ function edgeState(s: State, t: Terminator, to: number, which: number): State {
   const nonzero = which === 0 ? tv.thenNonzero : !tv.thenNonzero;
   const acquired = p.when === 'nonzero' ? nonzero : !nonzero;
   if (t.then === t.else) return out;
-  void to;
   if (acquired) set(out, p.lock, H, p.mode, p.site);
   return out;
 }
@@ -324,7 +323,10 @@ function edgeState(s: State, t: Terminator, to: number, which: number): State {
 /** Initial state: locks the prototype says are held (`__must_hold`). */
 function entryState(scope: FnScope, entryHeld: Set<string>): State {
   const s = emptyState();
-  for (const text of [...scope.fn.annotations.mustHold, ...scope.fn.annotations.releases]) {
+  // `__acquires(x) __releases(x)` together says "takes and drops x": nothing held on entry.
+  const balanced = new Set(scope.fn.annotations.acquires.map((a) => a.replace(/\s/g, '')));
+  const releasedOnly = scope.fn.annotations.releases.filter((r) => !balanced.has(r.replace(/\s/g, '')));
+  for (const text of [...scope.fn.annotations.mustHold, ...releasedOnly]) {
     const p = parsePath(text);
     if (!p) continue;
     const lock = lockOfObject(p, scope, null);
@@ -354,7 +356,7 @@ export function analyseFunction(scope: FnScope, hooks: FlowHooks = {}): Flow {
     const s = clone(st0);
     for (const ins of b.instrs) transfer(s, ins, scope, hooks, calls, entryHeld);
     successors(b.term).forEach((to, which) => {
-      const es = edgeState(s, b.term, to, which);
+      const es = edgeState(s, b.term, which);
       const j = join(inState.get(to), es);
       if (j.changed) {
         inState.set(to, j.state);

@@ -372,9 +372,6 @@ export function lockOfObject(obj: Expr, s: FnScope, kind: LockKind | null): Lock
   };
 }
 
-function stripAddr(e: Expr): Expr {
-  return e.k === 'unary' && e.op === '&' ? e.arg : e;
-}
 
 /**
  * A callee's lock seen from the caller: parameters replaced by the call's

@@ -34,11 +34,10 @@ import {
   normalize,
   parsePath,
   substitute,
-  typeOf,
   type FnScope,
   type LockRef,
 } from './lockpath.js';
-import { acquirePrim, isPrimitive, QUEUE_ON_WQ, waitPrim, type LockMode } from './primitives.js';
+import { acquirePrim, guardPrim, isPrimitive, QUEUE_ON_WQ, waitPrim, type LockMode } from './primitives.js';
 
 export type Step = Site;
 
@@ -178,9 +177,11 @@ export class Summaries {
         }
       }
     }
-    if (names.size > 1) {
+    // Macros in capitals are never definitions worth a search; big batches make one slow grep.
+    const list = [...names].filter((n) => !/^[A-Z0-9_]+$/.test(n));
+    for (let i = 0; i < list.length; i += 150) {
       try {
-        ix.prefetch([...names]);
+        ix.prefetch(list.slice(i, i + 150));
       } catch {
         /* prefetching is only an optimisation */
       }
@@ -188,7 +189,6 @@ export class Summaries {
   }
 
   private compute(fn: IrFunction): Summary {
-    this.prefetchCallees([fn]);
     const scope = makeScope(fn, this.index, this.config);
     const notes: string[] = [];
     const flow = analyseFunction(scope, this.hooks(fn));
@@ -213,8 +213,10 @@ export class Summaries {
         if (!st) continue;
         const here = siteOf(scope, ins.pos, ins.text);
         if (ins.op === 'guard') {
-          const lock = ins.args[0] ? lockRef(ins.args[0], scope, null) : null;
-          if (lock) addTake({ lock, mode: 'excl', blocking: true, fromEntry: (stateOf(st, lock) & E) !== 0, nested: false, always, chain: [here] });
+          // guard(rcu)(), guard(srcu)(&s), guard(preempt)()... are not locks for these rules.
+          const g = guardPrim(ins.class);
+          const lock = g && ins.args[0] ? lockRef(ins.args[0], scope, g.kind) : null;
+          if (g && lock) addTake({ lock, mode: g.mode, blocking: !ins.class.endsWith('_try'), fromEntry: (stateOf(st, lock) & E) !== 0, nested: ins.class.endsWith('_nested'), always, chain: [here] });
           continue;
         }
         if (ins.op !== 'call') continue;
@@ -395,4 +397,3 @@ export function unavoidableBlocks(fn: IrFunction): Set<number> {
   return out;
 }
 
-export { R };

@@ -27,9 +27,20 @@ export const syncUnderLock: Rule = {
       'cancel_work_sync(), flush_work(), del_timer_sync(), kthread_stop() and their kin wait for the callback to finish. ' +
       'If the caller holds lock L and the callback (or anything it calls) takes L, the two wait for each other: a deadlock. ' +
       'Release L before waiting, or make sure the callback cannot be running (disable_work_sync() outside the lock). ' +
-      'A lock matched only by its class (struct type and field) gives a warning rather than an error.',
+      'Locks match by access path, or (as lockdep does) by class, the struct type and field; the message says which. ' +
+      'A lock held on some paths only gives a warning.',
   },
   *check(ctx: RuleContext): Iterable<RawFinding> {
+    // One finding per wait, lock and callback, however many callers reach it holding the lock.
+    const seen = new Set<string>();
+    const once = function* (it: Iterable<RawFinding>): Iterable<RawFinding> {
+      for (const f of it) {
+        const k = `${f.file}:${f.line}:${f.column}|${f.lock}|${f.statement}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        yield f;
+      }
+    };
     for (const fn of ctx.functions) {
       const flow = ctx.flow(fn);
       for (const b of fn.blocks) {
@@ -43,14 +54,14 @@ export const syncUnderLock: Rule = {
             const arg = ins.args[wp.arg];
             if (!arg) continue;
             const w: WaitFact = { prim: ins.callee, waitsFor: wp.waitsFor, arg, targets: ctx.summaries.waitTargets(wp.waitsFor, arg, flow.scope), chain: [here] };
-            yield* underLock(ctx, fn, st, w, flow.scope);
-            if (w.targets.length) yield* fromCallers(ctx, fn, w);
+            yield* once(underLock(ctx, fn, st, w, flow.scope));
+            if (w.targets.length) yield* once(fromCallers(ctx, fn, w));
             continue;
           }
           const callee = ctx.summaries.callee(ins, fn);
           const cs = callee && ctx.summaries.get(callee);
           if (!callee || !cs) continue;
-          for (const w of cs.waits) yield* underLock(ctx, fn, st, throughCall(w, callee, ins.args, here), flow.scope);
+          for (const w of cs.waits) yield* once(underLock(ctx, fn, st, throughCall(w, callee, ins.args, here), flow.scope));
         }
       }
       yield* selfWaits(ctx, fn);
@@ -106,14 +117,13 @@ function* underLock(ctx: RuleContext, holder: IrFunction, st: State, w: WaitFact
       if (reported.has(key)) continue;
       reported.add(key);
       const held = m.fact.lock.path;
-      const takeSite = take.chain[take.chain.length - 1]!;
       const where =
         w.chain.length > 1
           ? `${holder.name}() ${m.must ? 'holds' : 'may hold'} ${held} when it calls ${w.chain.slice(1).map((s) => s.function + '()').join(' -> ')}`
           : `${held} is ${m.must ? '' : 'maybe '}held here`;
       const message =
         `${waitSite.text} waits for ${t.callback}(), which takes ${take.lock.path}` +
-        `${take.chain.length > 1 ? ' (through ' + take.chain.slice(0, -1).map((s) => s.function + '()').join(' -> ') + ')' : ''}` +
+        `${take.chain.length > 1 ? ' (through ' + take.chain.slice(1).map((s) => s.function + '()').join(' -> ') + ')' : ''}` +
         `; ${where}${byClassNote(m.how, m.fact.lock)}: deadlock if ${t.callback}() is running`;
       const related: Related[] = [];
       if (m.fact.site) related.push(at(m.fact.site, `${held} ${m.fact.assumed ? 'asserted held' : 'taken'} here`));
@@ -122,8 +132,9 @@ function* underLock(ctx: RuleContext, holder: IrFunction, st: State, w: WaitFact
       related.push(...chainRelated(take.chain, `${t.callback}() takes ${take.lock.path} here`));
       yield {
         file: waitSite.file, line: waitSite.line, column: waitSite.column, function: waitSite.function,
-        lock: held, message, related, statement: `${waitSite.text} ${holder.name}`,
-        ...(m.how === 'class' || !m.must ? { severity: 'warning' as const } : {}),
+        lock: held, message, related, statement: `${waitSite.text} ${t.callback}`,
+        // Lockdep reasons by class too, so a class match is still an error; a lock held on some paths only is not.
+        ...(!m.must ? { severity: 'warning' as const } : {}),
       };
     }
   }

@@ -66,6 +66,8 @@ export interface Recorded {
 }
 
 export interface Failure {
+  /** Close the connection without answering (a network failure) instead. */
+  drop?: boolean;
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
@@ -169,6 +171,7 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
       };
       requests.push(rec);
       const failure = fake.failWith?.(rec) ?? null;
+      if (failure?.drop) return void req.socket.destroy();
       if (failure) return json(res, failure.status, failure.body ?? { message: `fake failure ${failure.status}` }, failure.headers);
       if (opts.token && rec.authorization !== `token ${opts.token}` && rec.authorization !== `Bearer ${opts.token}`) {
         return json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });

@@ -53,6 +53,26 @@ describe('assert-held-caller', () => {
   });
 });
 
+describe('entry contracts', () => {
+  test('__must_hold on the entry function: the scenario starts with the lock held', () => {
+    const fn = index.functions('group_set_default_annotated')[0]!;
+    expect(fn.annotations.mustHold.join()).toContain('group->mutex');
+    const c = run('assert-held-caller', 'group_set_default_annotated', 'group_set_domain(group, group->default_domain);');
+    expect(c.status, show(c)).toBe('refuted');
+  });
+
+  test('a finding in a function the index does not know is unknown, not an error', () => {
+    const c = confirmFinding(finding({ rule: 'double-lock', file: F, line: 3, function: 'no_such_function' }), index);
+    expect(c.status).toBe('unknown');
+    expect(c.summary).toMatch(/could not find no_such_function/);
+  });
+
+  test('warn-reachable has no scenario yet: unknown with that reason', () => {
+    const c = confirmFinding(finding({ rule: 'warn-reachable', file: F, line: 3, function: 'group_attach' }), index);
+    expect(c).toEqual({ status: 'unknown', summary: 'the model has no scenario for warn-reachable yet', trace: [] });
+  });
+});
+
 describe('double-lock', () => {
   test('confirmed through the helper on the busy path', () => {
     const c = run('double-lock', 'group_claim', 'group_lock_helper(group);');
@@ -60,6 +80,13 @@ describe('double-lock', () => {
     expect(c.summary).toContain('CPU0');
     expect(c.trace.some((s) => /busy.*: true/.test(s.step))).toBe(true);
     expect(c.trace.at(-1)!.step).toMatch(/already holds group->mutex/);
+  });
+
+  test('the summary says when the witness path needs a WARN_ON to fire first', () => {
+    const c = run('double-lock', 'pdomain_free', 'client_disable(c);', 'c->lock');
+    expect(c.status, show(c)).toBe('confirmed');
+    expect(c.summary).toMatch(/on this path WARN_ON\(!list_empty\(&d->clients\)\) at .*fires first/);
+    expect(c.trace.some((s) => /assume d->clients is not empty/.test(s.step))).toBe(true);
   });
 
   test('refuted when the helper runs after the unlock', () => {

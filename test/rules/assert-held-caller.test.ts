@@ -66,6 +66,15 @@ void passes_on(struct grp *g)
 {
 	grp_set(g, 4);
 }
+int cond_scoped(struct grp *g)
+{
+	scoped_cond_guard(mutex_intr, return -4, &g->mutex) {
+		grp_set(g, 7);
+	}
+	scoped_guard(mutex, &g->mutex)
+		grp_set(g, 8);
+	return 0;
+}
 `, { rule })).toEqual([]);
   });
 

@@ -122,3 +122,17 @@ void caller(struct grp *g)
     expect(f.map((x) => [x.function, x.lock])).toEqual([['caller', 'g->mutex']]);
   });
 });
+
+describe('double-lock and sparse annotations', () => {
+  it('reads __acquires(x) __releases(x) together as "takes and drops x", not as held on entry', () => {
+    expect(lint(PRELUDE + `
+void rx(struct grp *g)
+__acquires(&g->mutex) __releases(&g->mutex)
+{
+	mutex_lock(&g->mutex);
+	g->count++;
+	mutex_unlock(&g->mutex);
+}
+`, { rule: 'double-lock' })).toEqual([]);
+  });
+});

@@ -74,3 +74,33 @@ void both(struct pair *p)
     expect(lint(src, { rule: 'double-lock', config: { lockAliases: { '*p->alt': 'p->lock' } } }).map((x) => x.lock)).toEqual(['p->lock']);
   });
 });
+
+describe('rule engine on awkward C', () => {
+  it('survives recursion, mutual recursion and calls through function pointers', () => {
+    const f = lint(PRELUDE + `
+struct ops { void (*cb)(struct grp *g); };
+static void walk(struct grp *g, int n);
+static void walk2(struct grp *g, int n)
+{
+	if (n)
+		walk(g, n - 1);
+}
+static void walk(struct grp *g, int n)
+{
+	mutex_lock(&g->mutex);
+	mutex_unlock(&g->mutex);
+	walk2(g, n);
+	walk(g, n - 1);
+}
+void run(struct grp *g, struct ops *ops)
+{
+	mutex_lock(&g->mutex);
+	ops->cb(g);
+	(*ops->cb)(g);
+	walk(g, 3);
+	mutex_unlock(&g->mutex);
+}
+`);
+    expect(f.map((x) => [x.rule, x.function])).toEqual([['double-lock', 'run']]);
+  });
+});

@@ -8,6 +8,7 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiskTree } from '../../src/parse/disk-tree.js';
+import { Overlay } from '../../src/parse/overlay.js';
 import { createIndex } from '../../src/parse/index/index.js';
 import { Finding } from '../../src/report/schema.js';
 import { defaultConfig } from '../../src/rules/config.js';
@@ -44,4 +45,39 @@ describe.skipIf(!tree)('rules on a real kernel tree', () => {
     if (process.env.KREVIEW_RULES_OUT) writeFileSync(process.env.KREVIEW_RULES_OUT, JSON.stringify(findings, null, 1));
     expect(new Set(findings.map((f) => f.id)).size).toBe(findings.length);
   }, 1_800_000);
+});
+
+describe.skipIf(!tree)('the seed case on the real iommu.c (edited in memory only)', () => {
+  it('finds cancel_work_sync() in __iommu_group_free_device() under group->mutex from both callers', () => {
+    let t = new DiskTree(tree!).read('drivers/iommu/iommu.c')!;
+    // What the series adds: a work item per group_device whose worker takes group->mutex,
+    // cancelled in the free path that is still called under the mutex (no defer-free patch).
+    t = t.replace('struct group_device {\n\tstruct list_head list;', 'struct group_device {\n\tstruct list_head list; struct work_struct work; struct iommu_group *grp;');
+    t = t.replace(/(static void __iommu_group_free_device\(struct iommu_group \*group,\n\t+ *struct group_device \*grp_dev\)\n\{\n)/, '$1\tcancel_work_sync(&grp_dev->work);\n');
+    t += `
+static void gdev_broken_worker(struct work_struct *work)
+{
+	struct group_device *gdev = container_of(work, struct group_device, work);
+	struct iommu_group *group = gdev->grp;
+
+	mutex_lock(&group->mutex);
+	mutex_unlock(&group->mutex);
+}
+static void gdev_init(struct group_device *gdev)
+{
+	INIT_WORK(&gdev->work, gdev_broken_worker);
+}
+`;
+    const view = new Overlay(new DiskTree(tree!));
+    view.set('drivers/iommu/iommu.c', t);
+    const files = ['drivers/iommu/iommu.c'];
+    const index = createIndex(view, { scope: files, cache: false });
+    const f = runRules({ index, files, config: defaultConfig(), functions: new Set(['__iommu_group_free_device']) }).filter((x) => x.rule === 'sync-under-lock');
+    expect(f.map((x) => [x.function, x.lock, x.severity])).toEqual([
+      ['__iommu_group_free_device', 'group->mutex', 'error'],
+      ['__iommu_group_free_device', 'group->mutex', 'error'],
+    ]);
+    expect(f.map((x) => /(\w+)\(\) holds group->mutex/.exec(x.message)![1]).sort()).toEqual(['__iommu_group_remove_device', '__iommu_probe_device']);
+    expect(f[0]!.message).toMatch(/cancel_work_sync\(&grp_dev->work\) waits for gdev_broken_worker\(\)/);
+  }, 300_000);
 });

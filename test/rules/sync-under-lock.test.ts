@@ -106,7 +106,7 @@ void item_free(struct grp *g, struct item *it)
 }
 `, { rule });
     expect(f).toHaveLength(1);
-    expect(f[0]).toMatchObject({ function: 'item_release', lock: 'g->mutex', severity: 'warning' });
+    expect(f[0]).toMatchObject({ function: 'item_release', lock: 'g->mutex', severity: 'error' });
     expect(f[0]!.message).toMatch(/disable_work_sync\(&it->work\) waits for item_worker\(\), which takes .* \(through grp_bump\(\)\); item_free\(\) holds g->mutex when it calls item_release\(\)/);
     expect(f[0]!.message).toMatch(/matched by lock class struct grp::mutex only/);
   });
@@ -179,5 +179,102 @@ void ctl_init(struct ctl *c)
     expect(only('dgroup_free_gdev')).toEqual([f[0]!.id]);
     expect(only('dgroup_remove_locked')).toEqual([f[0]!.id]);
     expect(only('dgroup_remove_deferred')).toEqual([]);
+  });
+});
+
+describe('sync-under-lock, maybe held', () => {
+  it('gives a warning when the lock is held on some paths only', () => {
+    const f = lint(PRELUDE + WORKER + `
+void item_free(struct item *it, int locked)
+{
+	if (locked)
+		mutex_lock(&it->grp->mutex);
+	cancel_work_sync(&it->work);
+}
+`, { rule });
+    expect(f.map((x) => [x.function, x.severity])).toEqual([['item_free', 'warning']]);
+    expect(f[0]!.message).toMatch(/maybe held/);
+  });
+
+  it('finds flush_workqueue() under a lock that a work queued on that workqueue takes', () => {
+    const f = lint(PRELUDE + WORKER + `
+struct workqueue_struct;
+struct ctx { struct workqueue_struct *wq; struct item *it; };
+void kick(struct ctx *c)
+{
+	queue_work(c->wq, &c->it->work);
+}
+void drain(struct ctx *c)
+{
+	mutex_lock(&c->it->grp->mutex);
+	flush_workqueue(c->wq);
+	mutex_unlock(&c->it->grp->mutex);
+}
+`, { rule });
+    expect(f.map((x) => [x.function, x.lock])).toEqual([['drain', 'c->it->grp->mutex']]);
+  });
+});
+
+describe('sync-under-lock and guards', () => {
+  it('counts a worker guard(mutex) as taking the lock, and guard(srcu) as not a lock', () => {
+    const src = (cls: string, lock: string) => PRELUDE + `
+struct srcu_struct { int x; };
+struct box { struct mutex m; struct srcu_struct s; struct work_struct work; };
+static void box_worker(struct work_struct *work)
+{
+	struct box *b = container_of(work, struct box, work);
+
+	guard(${cls})(&b->${lock});
+	b->m.x++;
+}
+void box_init(struct box *b) { INIT_WORK(&b->work, box_worker); }
+void box_stop(struct box *b)
+{
+	mutex_lock(&b->m);
+	flush_work(&b->work);
+	mutex_unlock(&b->m);
+}
+`;
+    expect(lint(src('mutex', 'm'), { rule }).map((x) => x.lock)).toEqual(['b->m']);
+    expect(lint(src('srcu', 's'), { rule })).toEqual([]);
+  });
+
+  it('kthread_stop() on a local task pointer waits for that thread only, not every kthread bound to a variable of the same name', () => {
+    const other = `
+static DEFINE_MUTEX(big_lock);
+
+static int poller(void *data)
+{
+	mutex_lock(&big_lock);
+	mutex_unlock(&big_lock);
+	return 0;
+}
+
+void poller_start(void)
+{
+	struct task_struct *t;
+
+	t = kthread_run(poller, NULL, "poller");
+}
+`;
+    const mine = `
+static DEFINE_MUTEX(big_lock);
+
+static int quiet(void *data)
+{
+	return 0;
+}
+
+void quiet_run(void)
+{
+	struct task_struct *t;
+
+	mutex_lock(&big_lock);
+	t = kthread_run(quiet, NULL, "quiet");
+	kthread_stop(t);
+	mutex_unlock(&big_lock);
+}
+`;
+    expect(lint({ 'a.c': other, 'b.c': mine }, { rule })).toEqual([]);
   });
 });

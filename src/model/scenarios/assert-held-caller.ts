@@ -5,7 +5,7 @@
  */
 import type { Confirmation } from '../../report/schema.js';
 import type { ModelEvent } from '../state.js';
-import { findingFunction, noWitness, runEntry, stackAt, stats, traceOf, type ScenarioContext } from './common.js';
+import { findingFunction, noWitness, runEntry, stackAt, stats, traceOf, warnsOnPath, type ScenarioContext } from './common.js';
 
 export function confirmAssertHeldCaller(ctx: ScenarioContext): Confirmation {
   const f = ctx.finding;
@@ -24,7 +24,7 @@ export function confirmAssertHeldCaller(ctx: ScenarioContext): Confirmation {
     const callee = ev.stack[ev.stack.length - 1]!;
     return {
       status: 'confirmed',
-      summary: `${callee.fn}() asserts ${ev.lock ?? 'the lock'} at ${ev.file}:${ev.line}, reached from ${fn.name}() without it: ${ev.detail} [${stats(run.res)}]`,
+      summary: `${callee.fn}() asserts ${ev.lock ?? 'the lock'} at ${ev.file}:${ev.line}, reached from ${fn.name}() without it: ${ev.detail}${warnsOnPath(run.res.witness, ev.traceLen)} [${stats(run.res)}]`,
       trace: traceOf(run.res.witness, run.res.event.traceLen),
     };
   }

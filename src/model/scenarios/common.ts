@@ -32,6 +32,8 @@ export interface EntryOptions {
   allocFail: boolean;
   spontaneous: Spontaneous[];
   watch: { file: string; line: number } | null;
+  /** Values assumed for fields first read through these access paths. */
+  assume?: Record<string, import('../values.js').Value>;
   onEvent?(ev: ModelEvent, s: State, m: Machine): boolean;
   onDeadlock?(d: Deadlock, s: State, m: Machine): boolean;
 }
@@ -62,6 +64,7 @@ export function runEntry(ctx: ScenarioContext, entry: IrFunction, o: EntryOption
   const m = new Machine(ctx.index, ctx.bounds, { concurrent: o.concurrent, allocFail: o.allocFail, entryThread: 'T0' });
   m.watch = o.watch;
   m.spontaneous = o.spontaneous;
+  m.assume = o.assume ?? {};
   const s = initialState();
   const t = m.spawn(s, 'main', entry.name, entry, [], null);
   preHold(m, s, entry, t.id);
@@ -107,7 +110,7 @@ export function limits(res: ExploreResult): string | null {
 }
 
 export function stats(res: ExploreResult): string {
-  const soft = res.softBounds.length ? `; background loops cut at ${res.softBounds.join(', ')}` : '';
+  const soft = res.softBounds.length ? `; paths with more loop passes not explored: ${res.softBounds.join(', ')}` : '';
   return `${res.states} states, ${res.paths} paths, ${res.ms} ms${soft}`;
 }
 
@@ -118,6 +121,8 @@ export function noWitness(runs: EntryRun[], what: string, refutation: string): C
   const st = runs.map((r) => stats(r.res)).join('; ');
   if (lim.length) return { status: 'unknown', summary: `${what} not shown within the model's bounds (${lim.join('; ')}; ${st})`, trace: [] };
   if (!reached) return { status: 'unknown', summary: `the model never reached the statement of the finding from the entry point (${st})`, trace: [] };
+  // Paths cut at the loop bound alone do not make the answer unknown; the summary says so (stats).
+  
   return { status: 'refuted', summary: `${refutation} (explored ${st})`, trace: [] };
 }
 
@@ -156,4 +161,11 @@ export function threadStack(m: Machine, s: State, tid: string): { fn: string; fi
     const pos = ins ? ins.pos : blk && 'pos' in blk.term ? (blk.term as { pos: { line: number } }).pos : f.pos;
     return { fn: f.name, file: f.file, line: pos.line };
   });
+}
+
+/** " (on this path WARN_ON(...) at file:line fires first)" when the witness path needs a warning to fire. */
+export function warnsOnPath(s: State, before?: number): string {
+  const w = s.events.filter((e) => (e.kind === 'warn' || e.kind === 'bug') && (before === undefined || (e.traceLen ?? 0) < before));
+  if (!w.length) return '';
+  return ` (on this path ${w.map((e) => `${e.text} at ${e.file}:${e.line}`).join(', ')} fires first)`;
 }

@@ -5,7 +5,7 @@
 import type { Confirmation } from '../../report/schema.js';
 import { normLockName } from '../exprtext.js';
 import type { ModelEvent } from '../state.js';
-import { findingFunction, noWitness, runEntry, stackAt, stats, traceOf, type ScenarioContext } from './common.js';
+import { findingFunction, noWitness, runEntry, stackAt, stats, traceOf, warnsOnPath, type ScenarioContext } from './common.js';
 import { renderLockdepScenario } from '../lockdep.js';
 
 export function confirmDoubleLock(ctx: ScenarioContext): Confirmation {
@@ -26,7 +26,7 @@ export function confirmDoubleLock(ctx: ScenarioContext): Confirmation {
     const table = renderLockdepScenario(trace);
     return {
       status: 'confirmed',
-      summary: `${ev.lock ?? 'the lock'} is taken twice at ${ev.file}:${ev.line}: ${ev.detail} [${stats(run.res)}]${table ? '\n' + table : ''}`,
+      summary: `${ev.lock ?? 'the lock'} is taken twice at ${ev.file}:${ev.line}: ${ev.detail}${warnsOnPath(run.res.witness, ev.traceLen)} [${stats(run.res)}]${table ? '\n' + table : ''}`,
       trace,
     };
   }

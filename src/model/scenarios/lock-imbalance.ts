@@ -51,8 +51,9 @@ export function confirmLockImbalance(ctx: ScenarioContext): Confirmation {
     };
   }
   const returned = lockedIn.size > 0 || freeIn.size > 0 || sawReturn;
-  if (!returned && !limits(run.res)) {
-    return { status: 'unknown', summary: `${fn.name}() never returned on any path the model explored (${stats(run.res)})`, trace: [] };
+  if (!returned) {
+    const lim = limits(run.res);
+    return { status: 'unknown', summary: `${fn.name}() never returned on any path the model explored (${lim ? lim + '; ' : ''}${stats(run.res)})`, trace: [] };
   }
   (run as { reached: boolean }).reached = returned;
   const how = lockedIn.size ? 'always returns holding it' : 'always returns without it';

@@ -62,10 +62,34 @@ export class LNode {
   }
 }
 
+// Names by numeric id, filled as met: reading a number from the cursor is
+// cheaper than having it build a new string for every node.
+const typeNames: string[] = [];
+const typeNamed: boolean[] = [];
+const fieldNames: (string | null)[] = [];
+
 /** Copy `root`'s subtree; `source` is the text the tree was parsed from. */
 export function copyTree(root: Parser.SyntaxNode, source: string): LNode {
   const c = root.walk();
-  const make = (): LNode => new LNode(c.nodeType, c.nodeIsNamed, c.nodeIsMissing, c.startIndex, c.endIndex, source);
+  const make = (): LNode => {
+    const id = c.nodeTypeId;
+    let type = typeNames[id];
+    if (type === undefined) {
+      type = typeNames[id] = c.nodeType;
+      typeNamed[id] = c.nodeIsNamed;
+    }
+    const s = c.startIndex;
+    const e = c.endIndex;
+    // MISSING nodes are zero-width: ask only then.
+    return new LNode(type, typeNamed[id]!, s === e && c.nodeIsMissing, s, e, source);
+  };
+  const field = (): string | null => {
+    const id = c.currentFieldId;
+    if (!id) return null;
+    let name = fieldNames[id];
+    if (name === undefined) name = fieldNames[id] = c.currentFieldName ?? null;
+    return name;
+  };
   const top = make();
   let errors = top.hasError ? 1 : 0;
   let node = top;
@@ -78,7 +102,7 @@ export function copyTree(root: Parser.SyntaxNode, source: string): LNode {
       if (child.hasError) errors++;
       child.parent = node;
       node.children.push(child);
-      node.fields.push(c.currentFieldName ?? null);
+      node.fields.push(field());
       node = child;
       continue;
     }
@@ -94,7 +118,7 @@ export function copyTree(root: Parser.SyntaxNode, source: string): LNode {
         if (sib.hasError) errors++;
         sib.parent = parent;
         parent.children.push(sib);
-        parent.fields.push(c.currentFieldName ?? null);
+        parent.fields.push(field());
         node = sib;
         break;
       }

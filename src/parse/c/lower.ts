@@ -332,7 +332,7 @@ class FunctionLowering {
 
   // ---------- functions ----------
 
-  lowerFunction(fn: N, name: string, body: N): void {
+  lowerFunction(fn: N, body: N): void {
     this.parseErrors = fn.errorCount;
     this.cur = this.newBlock();
     this.lowerCompound(body);
@@ -342,7 +342,6 @@ class FunctionLowering {
       this.terminate({ op: 'return', value: null, pos: p, text: '}' });
     }
     this.resolveGotos();
-    void name;
   }
 
   /** One walk over the function: count ERROR/MISSING nodes and mark nodes that contain a call. */
@@ -426,6 +425,7 @@ class FunctionLowering {
       case 'compound_statement':
         return this.lowerCompound(n);
       case 'expression_statement': {
+        if (this.delta === 0 && this.fc.parsed.labelSites?.has(n.startIndex)) return this.lowerBareLabel(n);
         const e = n.namedChildren.find((c) => c.type !== 'comment');
         if (e) this.lowerExprStatement(e, n);
         return;
@@ -435,7 +435,7 @@ class FunctionLowering {
       case 'if_statement':
         return this.lowerIf(n);
       case 'while_statement': {
-        const site = this.fc.parsed.macros.get(n.startIndex + this.delta);
+        const site = this.fc.parsed.macros?.get(n.startIndex + this.delta);
         if (site && this.delta === 0) return this.lowerMacroLoop(n, site);
         return this.lowerWhile(n);
       }
@@ -565,6 +565,7 @@ class FunctionLowering {
       if (value) {
         const target: Expr = { k: 'id', name: info.name };
         if (value.type === 'initializer_list') {
+          this.initializerEffects(value);
           this.emit({ op: 'assign', target, value: { k: 'unknown', text: this.text(value) }, pos: this.pos(d), text: this.text(d), comments: [] });
         } else if (value.type === 'call_expression' && this.plainCall(value)) {
           this.lowerCall(value, false, target, d);
@@ -838,7 +839,7 @@ class FunctionLowering {
         this.cur = -1;
         let v = this.lowerExprNoEmit(valueNode);
         const op = valueNode.type === 'binary_expression' ? valueNode.childForFieldName('operator') : null;
-        if (op && v.k === 'binary' && this.fc.parsed.caseRanges.has(op.startIndex + this.delta)) v = { ...v, op: '...' };
+        if (op && v.k === 'binary' && this.fc.parsed.caseRanges?.has(op.startIndex + this.delta)) v = { ...v, op: '...' };
         this.cur = saved;
         ctx.cases.push({ values: [v], to: b });
       } else ctx.cases.push({ values: 'default', to: b });
@@ -888,10 +889,8 @@ class FunctionLowering {
   private lowerGoto(n: N): void {
     const label = n.childForFieldName('label');
     const b = this.ensure();
-    if (this.pending.length) {
-      // A goto emits nothing until its scope ends are known: keep its comments on a marker-free jump.
-      this.pending = [];
-    }
+    // A goto becomes a plain jump, which carries no comments.
+    this.pending = [];
     this.gotos.push({
       block: b.id,
       label: label ? label.text : '',
@@ -913,6 +912,17 @@ class FunctionLowering {
     this.cur = b;
     const inner = n.namedChildren.filter((c) => c.type !== 'statement_identifier' && c !== label);
     this.lowerList(inner);
+  }
+
+  /** `out:` right before `}`: the pre-pass made it `out;`. */
+  private lowerBareLabel(n: N): void {
+    const id = n.namedChildren.find((c) => c.type === 'identifier');
+    const b = this.newBlock();
+    this.flowInto(b);
+    const name = id ? id.text : '';
+    this.blocks[b]!.labels.push(name);
+    this.labels.set(name, { block: b, scopeIds: new Set(this.scopes.map((s) => s.id)) });
+    this.cur = b;
   }
 
   /** `#ifdef X ... #else ... #endif` inside a body: either branch may be compiled in. */
@@ -1102,8 +1112,14 @@ class FunctionLowering {
         return { k: 'str', value: stringValue(n, (x) => this.src.slice(x.startIndex + this.delta, x.endIndex + this.delta)) };
       case 'parenthesized_expression': {
         const inner = n.namedChildren.filter((c) => c.type !== 'comment');
-        if (inner.length !== 1 || inner[0]!.type === 'compound_statement') return this.unknown(n);
+        if (inner.length === 1 && inner[0]!.type === 'compound_statement') return this.statementExpression(inner[0]!, n);
+        if (inner.length !== 1) return this.unknown(n);
         return this.lowerExpr(inner[0]!, discard);
+      }
+      case 'compound_literal_expression': {
+        const value = n.childForFieldName('value');
+        if (value && value.type === 'initializer_list') this.initializerEffects(value);
+        return this.unknown(n);
       }
       case 'field_expression': {
         const arg = n.childForFieldName('argument');
@@ -1185,6 +1201,48 @@ class FunctionLowering {
       default:
         return this.unknown(n);
     }
+  }
+
+  /** Calls inside `{ .a = f(x), ... }` still happen, in order; the value itself stays unknown. */
+  private initializerEffects(list: N): void {
+    if (!this.hasCall(list)) return;
+    for (const c of list.namedChildren) {
+      if (c.type === 'comment') continue;
+      const v = c.type === 'initializer_pair' ? c.childForFieldName('value') : c;
+      if (!v) continue;
+      if (v.type === 'initializer_list') this.initializerEffects(v);
+      else if (this.hasCall(v)) this.lowerExpr(v, true);
+    }
+  }
+
+  /**
+   * GNU `({ stmt; ...; expr; })`: the statements are lowered in place, the
+   * value is the last expression's. Falls back to `unknown` for a value when
+   * the last statement is not an expression.
+   */
+  private statementExpression(body: N, whole: N): Expr {
+    const items = body.children.filter((c) => c.type !== '{' && c.type !== '}');
+    let lastIdx = -1;
+    for (let i = items.length - 1; i >= 0; i--) if (items[i]!.type !== 'comment') { lastIdx = i; break; }
+    const last = lastIdx >= 0 ? items[lastIdx]! : null;
+    const scope = this.pushScope();
+    const saved = this.pending;
+    this.pending = [];
+    this.lowerList(last && last.type === 'expression_statement' ? items.slice(0, lastIdx) : items);
+    let value: Expr = this.unknown(whole);
+    if (last && last.type === 'expression_statement') {
+      const e = last.namedChildren.find((c) => c.type !== 'comment');
+      if (e) value = this.lowerExpr(e);
+      if (value.k === 'id' && !value.name.startsWith('$t')) {
+        // The block's locals go out of scope: keep the value in a temporary.
+        const t = this.temp();
+        this.emit({ op: 'assign', target: t, value, pos: this.pos(last), text: this.text(last), comments: [] });
+        value = t;
+      }
+    }
+    this.pending = saved;
+    if (this.scopes[this.scopes.length - 1] === scope) this.popScope(body.lastChild?.type === '}' ? body.lastChild : null, this.pos(body));
+    return value;
   }
 
   private lowerAssign(n: N): Expr {
@@ -1325,10 +1383,6 @@ class FunctionLowering {
     }
     return { k: 'container_of', ptr, type, member };
   }
-
-  collectComments(): void {
-    this.pending = [];
-  }
 }
 
 function functionName(fn: N): { name: string | null; declarator: N | null; params: N | null; pointers: number } {
@@ -1385,7 +1439,7 @@ function lowerOne(raw: Parser.SyntaxNode, fc: FileContext): IrFunction | null {
     }
   }
   const fl = new FunctionLowering(fc);
-  fl.lowerFunction(fn, name, body);
+  fl.lowerFunction(fn, body);
   const ps = lowerParams(params, tt);
   return {
     name,

@@ -118,6 +118,9 @@ const TYPE_START = new Set([
 
 const TYPEOF_WORDS = new Set(['typeof', '__typeof__', '__typeof', 'typeof_unqual', '__typeof_unqual__', 'typeof_member']);
 
+/** `VISIBLE_IF_KUNIT` and per-driver copies: `static` or nothing, depending on the config. */
+const VISIBLE_IF_KUNIT = /^VISIBLE_IF_\w*KUNIT$/;
+
 const STRING_MACRO = /^(?:[A-Z_][A-Z0-9_]*|PRI[a-zA-Z0-9]+)$/;
 
 const enum K {
@@ -386,6 +389,8 @@ function conditionalBlanks(tk: Tokens): [number, number][] {
     return tk.kind[t] === K.Punct && (v === ';' || v === '{' || v === '}' || v === ':');
   };
   for (const d of tk.directives) {
+    // A macro defined inside a function or an initializer: the grammar cannot take it there.
+    if ((d.dir === 'define' || d.dir === 'undef') && d.braceDepth > 0) { out.push([d.start, d.end]); continue; }
     if (d.dir === 'if' || d.dir === 'ifdef' || d.dir === 'ifndef') { stack.push({ open: d, elses: [] }); continue; }
     if (d.dir === 'else' || d.dir === 'elif' || d.dir === 'elifdef' || d.dir === 'elifndef') { stack[stack.length - 1]?.elses.push(d); continue; }
     if (d.dir !== 'endif') continue;
@@ -412,8 +417,10 @@ function conditionalBlanks(tk: Tokens): [number, number][] {
     const empty = endTok <= firstTok;
     const splits =
       open.parenDepth > 0 || braces !== 0 || parens !== 0 ||
-      (!empty && (tk.value[firstTok] === 'else' || tk.value[endTok - 1] === 'else')) ||
-      !isStmtEnd(firstTok - 1);
+      // A group must end a statement: `;` or `}` (a label's `:` needs the statement after #endif).
+      (!empty && (tk.value[firstTok] === 'else' || !isStmtEnd(endTok - 1) || tk.value[endTok - 1] === ':')) ||
+      // Right after a label, the group would have to be the label's statement.
+      !isStmtEnd(firstTok - 1) || tk.value[firstTok - 1] === ':';
     if (!splits) continue;
     out.push([open.start, open.end]);
     if (g.elses.length) out.push([g.elses[0]!.start, d.end]);
@@ -431,6 +438,7 @@ export function prepass(text: string): PrepassResult {
   const macros = new Map<number, MacroSite>();
   const globals: MacroGlobal[] = [];
   const caseRanges = new Set<number>();
+  const labelSites = new Set<number>();
   let inCase = false;
   // Edits as [start, end, replacement] with replacement.length === end - start.
   const edits: [number, number, string][] = [];
@@ -527,7 +535,7 @@ export function prepass(text: string): PrepassResult {
     const nextIsParen = next >= 0 && tk.kind[next] === K.Punct && tk.value[next] === '(';
     const close = nextIsParen ? tk.match[next]! : -1;
 
-    if (BARE_ANNOTATIONS.has(v)) {
+    if (BARE_ANNOTATIONS.has(v) || (v.charCodeAt(0) === 86 && VISIBLE_IF_KUNIT.test(v))) {
       annotations.push({ name: v, args: '', start: tk.start[t]!, end: tk.end[t]!, pos: posOf(starts, tk.start[t]!, tk.end[t]!) });
       blank(tk.start[t]!, tk.end[t]!);
       continue;
@@ -552,6 +560,22 @@ export function prepass(text: string): PrepassResult {
     const atStatement = STATEMENT_PREV.has(pv) || pv === 'static' || prev < 0;
 
     if (v === 'case') inCase = true;
+    // `out:` right before `}` (allowed since C23): `out;` parses, and lowering knows it was a label.
+    if (atStatement && v !== 'default' && depth > 0 && next >= 0 && tk.value[next] === ':' && tk.kind[next] === K.Punct &&
+        next + 1 < tk.count && tk.value[next + 1] === '}' && !inCase) {
+      labelSites.add(tk.start[t]!);
+      replace(tk.start[next]!, tk.end[next]!, ';');
+      prev = next;
+      t = next;
+      continue;
+    }
+    // `(typeof(*p)){ ... }` and `(typeof(x))y`: a type in a cast.
+    if (TYPEOF_WORDS.has(v) && close > next && depth > 0 && pv === '(' && close + 1 < tk.count && tk.value[close + 1] === ')') {
+      replace(tk.start[t]!, tk.end[close]!, '_'.repeat(tk.end[close]! - tk.start[t]!));
+      prev = close;
+      t = close;
+      continue;
+    }
     // offsetof(T, a.b[2]): the grammar only takes a field name; as a plain call it parses.
     if (v === 'offsetof' && nextIsParen && depth > 0) {
       replace(tk.start[t]!, tk.end[t]!, 'Offsetof');
@@ -643,7 +667,8 @@ export function prepass(text: string): PrepassResult {
       const fv = follow >= 0 ? tk.value[follow] : '';
       const iterator = ITERATOR_NAME.test(v);
       const opensBlock = fk === K.Punct && fv === '{';
-      const startsStatement = fk === K.Ident || (fk === K.Punct && (fv === '(' || fv === '*'));
+      const startsStatement = fk === K.Ident || (fk === K.Punct && (fv === '(' || fv === '*' ||
+        ((fv === '+' || fv === '-') && close + 2 < tk.count && tk.value[close + 2] === fv)));
       if ((opensBlock || (iterator && startsStatement)) && v.length >= 2) {
         const args = splitArgs(tk, text, next, close);
         const s = tk.start[t]!;
@@ -695,7 +720,7 @@ export function prepass(text: string): PrepassResult {
   }
 
   for (const [a, b] of conditionalBlanks(tk)) blank(a, b);
-  if (edits.length === 0) return { text, annotations, macros, globals, caseRanges };
+  if (edits.length === 0) return { text, annotations, macros, globals, caseRanges, labelSites };
   edits.sort((a, b) => a[0] - b[0]);
   const parts: string[] = [];
   let at = 0;
@@ -705,5 +730,5 @@ export function prepass(text: string): PrepassResult {
     at = e;
   }
   parts.push(text.slice(at));
-  return { text: parts.join(''), annotations, macros, globals, caseRanges };
+  return { text: parts.join(''), annotations, macros, globals, caseRanges, labelSites };
 }

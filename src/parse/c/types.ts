@@ -60,6 +60,8 @@ export interface PrepassResult {
   globals: MacroGlobal[];
   /** Offsets of the `...` of GNU case ranges (rewritten to `||`). */
   caseRanges: Set<number>;
+  /** Offsets of labels right before `}` (their `:` rewritten to `;`). */
+  labelSites: Set<number>;
 }
 
 export interface ParsedFile {
@@ -74,4 +76,5 @@ export interface ParsedFile {
   macros: Map<number, MacroSite>;
   globals: MacroGlobal[];
   caseRanges: Set<number>;
+  labelSites: Set<number>;
 }

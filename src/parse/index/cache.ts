@@ -44,10 +44,11 @@ export function codeStamp(): string {
   h.update(`format ${CACHE_FORMAT}\n`);
   const here = dirname(fileURLToPath(import.meta.url));
   h.update(`version ${packageVersion(here)}\n`);
-  for (const dir of [here, join(here, '..', 'c'), join(here, '..')]) {
+  // This index, the C front end, and the IR they share; nothing else in src/parse shapes the facts.
+  for (const [dir, only] of [[here, null], [join(here, '..', 'c'), null], [join(here, '..'), /^ir\.(?:js|ts)$/]] as const) {
     let names: string[] = [];
     try {
-      names = readdirSync(dir).filter((n) => /\.(?:js|ts)$/.test(n) && !n.endsWith('.d.ts')).sort();
+      names = readdirSync(dir).filter((n) => /\.(?:js|ts)$/.test(n) && !n.endsWith('.d.ts') && (!only || only.test(n))).sort();
     } catch {
       continue;
     }

@@ -16,6 +16,7 @@ import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, r
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { TreeView } from '../tree.js';
+import { DECL_LINE_PCRE, declaredName, declaredNames } from './text-scan.js';
 
 export const C_FILE = /\.[ch]$/;
 
@@ -30,6 +31,9 @@ export interface SearchOptions {
 
 export interface SearchStats {
   greps: number;
+  /** Declaration-index builds (one full-tree search each) and shard loads from disk. */
+  declBuilds: number;
+  declShardLoads: number;
   grepMs: number;
   scans: number;
   cachedAnswers: number;
@@ -108,6 +112,36 @@ function walk(root: string, rel: string, add: (f: string) => void): void {
 
 const WORD = /^[A-Za-z_]\w*$/;
 
+const SHARDS = 256;
+
+/** A stable shard of a name: FNV-1a, low byte, as two hex digits. */
+function shardOf(name: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return (h & 0xff).toString(16).padStart(2, '0');
+}
+
+/** Declared names -> numbers into `files`. */
+interface DeclTable {
+  files: string[];
+  map: Map<string, number[]>;
+}
+
+function addDecl(t: DeclTable, name: string, fileId: number): void {
+  const list = t.map.get(name);
+  if (list) list.push(fileId);
+  else t.map.set(name, [fileId]);
+}
+
+function atomicWrite(path: string, data: string): void {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
 function wordRegex(ids: string[]): RegExp {
   const alt = ids.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
   return new RegExp(`(?<![A-Za-z0-9_])(?:${alt})(?![A-Za-z0-9_])`, 'g');
@@ -124,13 +158,18 @@ interface GitInfo {
  * object: the view is a snapshot.
  */
 export class FileSearch {
-  readonly stats: SearchStats = { greps: 0, grepMs: 0, scans: 0, cachedAnswers: 0 };
+  readonly stats: SearchStats = { greps: 0, declBuilds: 0, declShardLoads: 0, grepMs: 0, scans: 0, cachedAnswers: 0 };
   private readonly scope: string[];
   private readonly cacheDir: string | null;
   private git: GitInfo | null | undefined;
   private allFiles: string[] | null = null;
   private readonly memo = new Map<string, string[]>();
-  private readonly lineMemo = new Map<string, string[]>();
+  private readonly declMemo = new Map<string, string[]>();
+  private readonly declShards = new Map<string, Map<string, string>>();
+  private declAll: DeclTable | null = null;
+  private declDirty: string[] = [];
+  private declMeta: { dirty: string[]; files: string[] } | null = null;
+  private readonly diskDecls = new Map<string, Set<string>>();
 
   constructor(
     readonly view: TreeView,
@@ -147,6 +186,163 @@ export class FileSearch {
   /** Whether the tree is searched with git. */
   isGit(): boolean {
     return this.gitInfo() !== null;
+  }
+
+  /**
+   * Files with a line starting at column 0 that declares `name` (a function
+   * definition or prototype, a global, a struct tag, a typedef): where a
+   * definition can be, whatever the number of files that merely use the
+   * name. Backed by one index of the whole tree per commit, built with a
+   * single `git grep` and kept on disk in shards, so a lookup costs a shard
+   * read; files changed since, and the view's changes, are read directly.
+   */
+  declarations(name: string): string[] {
+    const hit = this.declMemo.get(name);
+    if (hit) return hit;
+    const out = new Set<string>();
+    const recheck = new Set<string>();
+    const git = this.gitInfo();
+    if (git) {
+      const found = this.declLookup(git, name);
+      for (const f of found.files) out.add(f);
+      for (const f of git.dirty) recheck.add(f);
+      for (const f of found.dirty) recheck.add(f);
+    } else {
+      const all = this.scanDecls();
+      for (const i of all.map.get(name) ?? []) out.add(all.files[i]!);
+    }
+    for (const f of recheck) {
+      out.delete(f);
+      if (this.inScope(f) && this.declsOfDisk(f).has(name)) out.add(f);
+    }
+    for (const [f, text] of this.view.changes()) {
+      out.delete(f);
+      if (text !== null && this.inScope(f) && declaredNames(text).has(name)) out.add(f);
+    }
+    const res = [...out].sort();
+    this.declMemo.set(name, res);
+    return res;
+  }
+
+  /** Build (or find on disk) the declaration index now. */
+  prepareDeclarations(): void {
+    const git = this.gitInfo();
+    if (git) this.declLookup(git, '');
+    else this.scanDecls();
+  }
+
+  private declsOfDisk(f: string): Set<string> {
+    let d = this.diskDecls.get(f);
+    if (!d) {
+      const text = this.readDisk(f);
+      d = text === null ? new Set() : declaredNames(text);
+      this.diskDecls.set(f, d);
+    }
+    return d;
+  }
+
+  private scanDecls(): DeclTable {
+    if (this.declAll) return this.declAll;
+    this.stats.scans++;
+    const table: DeclTable = { files: [], map: new Map() };
+    for (const f of this.files()) {
+      const id = table.files.push(f) - 1;
+      for (const n of this.declsOfDisk(f)) addDecl(table, n, id);
+    }
+    this.declAll = table;
+    return table;
+  }
+
+  private declDir(git: GitInfo): string | null {
+    if (!this.cacheDir || !git.head) return null;
+    const h = createHash('sha1').update(this.view.root).update('\0').update(this.scope.join('\0')).digest('hex').slice(0, 12);
+    return join(this.cacheDir, 'decls-v2', `${git.head}-${h}`);
+  }
+
+  /** The files declaring `name` per the index of this commit, and the files that were dirty when it was built. */
+  private declLookup(git: GitInfo, name: string): { files: string[]; dirty: string[] } {
+    if (this.declAll) {
+      const t = this.declAll;
+      return { files: (t.map.get(name) ?? []).map((i) => t.files[i]!), dirty: this.declDirty };
+    }
+    const dir = this.declDir(git);
+    if (dir) {
+      try {
+        this.declMeta ??= JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { dirty: string[]; files: string[] };
+        const id = shardOf(name);
+        let shard = this.declShards.get(id);
+        if (!shard) {
+          // `name\tfile,file` per line, files as numbers into meta.files.
+          shard = new Map();
+          for (const line of readFileSync(join(dir, `${id}.txt`), 'utf8').split('\n')) {
+            const tab = line.indexOf('\t');
+            if (tab > 0) shard.set(line.slice(0, tab), line.slice(tab + 1));
+          }
+          this.stats.declShardLoads++;
+          this.declShards.set(id, shard);
+        }
+        const files = this.declMeta.files;
+        const ids = shard.get(name);
+        return { files: ids ? ids.split(',').map((i) => files[Number(i)]!) : [], dirty: this.declMeta.dirty };
+      } catch {
+        // Not built for this commit yet, or damaged: build it.
+        this.declMeta = null;
+        this.declShards.clear();
+      }
+    }
+    this.buildDecls(git, dir);
+    return this.declLookup(git, name);
+  }
+
+  private buildDecls(git: GitInfo, dir: string | null): void {
+    const t0 = performance.now();
+    const r = spawnSync(
+      'git',
+      ['-c', 'core.quotePath=false', 'grep', '-I', '--no-color', '--heading', '--break', '-o', '-P', DECL_LINE_PCRE, '--', ...this.pathspecs()],
+      { cwd: this.view.root, encoding: 'utf8', maxBuffer: 1 << 30 },
+    );
+    this.stats.declBuilds++;
+    this.stats.grepMs += performance.now() - t0;
+    this.declDirty = [...git.dirty];
+    if (r.error || (r.status !== 0 && r.status !== 1)) {
+      // git without PCRE: scan in memory instead (slower, same answers).
+      this.scanDecls();
+      return;
+    }
+    // `--heading --break`: a file name, its matches, a blank line. Walked with
+    // indexOf: the output is tens of megabytes for a kernel tree.
+    const table: DeclTable = { files: [], map: new Map() };
+    const out = r.stdout;
+    let fileId = -1;
+    const names = new Set<string>();
+    for (let pos = 0; pos <= out.length; ) {
+      let nl = out.indexOf('\n', pos);
+      if (nl < 0) nl = out.length;
+      if (nl === pos) {
+        for (const n of names) addDecl(table, n, fileId);
+        names.clear();
+        fileId = -1;
+      } else if (fileId < 0) {
+        fileId = table.files.push(out.slice(pos, nl)) - 1;
+      } else {
+        const n = declaredName(out.slice(pos, nl));
+        if (n) names.add(n);
+      }
+      pos = nl + 1;
+    }
+    if (fileId >= 0) for (const n of names) addDecl(table, n, fileId);
+    this.declAll = table;
+    if (!dir) return;
+    const shards: string[][] = Array.from({ length: SHARDS }, () => []);
+    for (const [n, ids] of table.map) shards[parseInt(shardOf(n), 16)]!.push(`${n}\t${ids.join(',')}`);
+    try {
+      mkdirSync(dir, { recursive: true });
+      for (let i = 0; i < SHARDS; i++) atomicWrite(join(dir, `${i.toString(16).padStart(2, '0')}.txt`), shards[i]!.join('\n'));
+      // Written last: its presence says the shards are complete.
+      atomicWrite(join(dir, 'meta.json'), JSON.stringify({ dirty: this.declDirty, files: table.files }));
+    } catch {
+      // best effort
+    }
   }
 
   /** Files mentioning each identifier as a whole word, sorted. One search for all the new ones. */
@@ -172,62 +368,6 @@ export class FileSearch {
     const out = new Map<string, string[]>();
     for (const id of ids) out.set(id, this.memo.get(id)!);
     return out;
-  }
-
-  /**
-   * Files containing any of the `fixed` strings (git grep -F, fast) that also
-   * pass `check` on their whole text, which decides for files read in memory
-   * (changed, untracked, overlay, or every file outside git). `check` must
-   * accept what the fixed strings find. Not cached on disk.
-   */
-  filesContaining(fixed: string[], check: (text: string) => boolean): string[] {
-    return this.cachedQuery(
-      `\0fixed\0${fixed.join('\0')}`,
-      ['-l', '-F', ...fixed.flatMap((f) => ['-e', f])],
-      (text) => fixed.some((x) => text.includes(x)) && check(text),
-    );
-  }
-
-  /**
-   * A `git grep -l` query whose answer is memoised and kept on disk per
-   * commit; `check` decides for files read in memory and must agree with
-   * the grep.
-   */
-  private cachedQuery(key: string, grepArgs: string[], check: (text: string) => boolean): string[] {
-    const hit = this.lineMemo.get(key);
-    if (hit) return hit;
-    const out = new Set<string>();
-    const git = this.gitInfo();
-    if (git) {
-      const cached = this.loadAnswer(git, key);
-      const recheck = new Set(git.dirty);
-      if (cached) {
-        this.stats.cachedAnswers++;
-        for (const f of cached.files) out.add(f);
-        for (const f of cached.dirty) recheck.add(f);
-      } else {
-        for (const f of this.gitGrep(grepArgs).split('\0')) if (f && this.inScope(f)) out.add(f);
-        this.saveAnswer(git, key, out);
-      }
-      for (const f of recheck) {
-        out.delete(f);
-        const text = this.readDisk(f);
-        if (text !== null && this.inScope(f) && check(text)) out.add(f);
-      }
-    } else {
-      this.stats.scans++;
-      for (const f of this.files()) {
-        const text = this.readDisk(f);
-        if (text !== null && check(text)) out.add(f);
-      }
-    }
-    for (const [f, text] of this.view.changes()) {
-      out.delete(f);
-      if (text !== null && this.inScope(f) && check(text)) out.add(f);
-    }
-    const res = [...out].sort();
-    this.lineMemo.set(key, res);
-    return res;
   }
 
   /** A file's text as the view has it, without going through the view's own read cache. */

@@ -70,7 +70,10 @@ const SCALAR_TYPEDEFS = new Set([
 
 /** Some line has `word` as a whole word and a binder name. */
 function bindsOnOneLine(text: string, word: string): boolean {
+  let sites = 0;
   for (const i of wordOccurrences(text, word)) {
+    // Bounded work on a hostile file: past this many sites, let the parse decide.
+    if (++sites > 1000) return true;
     const start = text.lastIndexOf('\n', i) + 1;
     let end = text.indexOf('\n', i);
     if (end < 0) end = text.length;
@@ -151,8 +154,14 @@ class LazyIndex implements Index {
     return [...this.skips].map(([file, reason]) => ({ file, reason }));
   }
 
-  prefetch(names: string[]): void {
-    this.search.mentions(names);
+  /**
+   * Definitions (functions(), resolve(), struct(), global(), typedef()) come
+   * from the declaration index, built once for the whole tree by the first
+   * of them: prefetching means building it now. Uses (callers(),
+   * bindingsOf()) are searched one name at a time, each answer kept per commit.
+   */
+  prefetch(_names: string[]): void {
+    this.search.prepareDeclarations();
   }
 
   loadFiles(files: string[]): void {
@@ -221,6 +230,14 @@ class LazyIndex implements Index {
     });
   }
 
+  /** Files with a declaration line for `name` whose text also passes `test`. */
+  private declaring(name: string, test: (text: string) => boolean): string[] {
+    return this.search.declarations(name).filter((f) => {
+      const t = this.search.peek(f);
+      return t !== null && test(t);
+    });
+  }
+
   private read(file: string): string | null {
     try {
       return this.view.read(file);
@@ -233,10 +250,10 @@ class LazyIndex implements Index {
   functions(name: string): IrFunction[] {
     const hit = this.fnMemo.get(name);
     if (hit) return hit;
-    // A definition's name is on a line that starts at column 0 in kernel style;
-    // calls are indented. Prototypes pass too and cost only a parse.
+    // A definition's name is on a line that starts at column 0 in kernel style,
+    // followed by its body; calls are indented, prototypes end in `;`.
     const out: IrFunction[] = [];
-    for (const f of this.factsOf(this.mentioningWith(name, (t) => mayDefineFunction(t, name)))) for (const fn of f.functions) if (fn.name === name) out.push(fn);
+    for (const f of this.factsOf(this.declaring(name, (t) => mayDefineFunction(t, name)))) for (const fn of f.functions) if (fn.name === name) out.push(fn);
     out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pos.line - b.pos.line));
     this.fnMemo.set(name, out);
     return out;
@@ -277,15 +294,8 @@ class LazyIndex implements Index {
       const files = new Set(this.structs(name.slice(0, sep)).map((s) => s.file));
       for (const f of this.factsOf(files)) out.push(...f.structs.filter((s) => s.name === name));
     } else if (/^[A-Za-z_]\w*$/.test(name)) {
-      // Kernel style writes `struct name {`: a fixed-string search finds it fast. Other
-      // spellings (`struct __packed name {`, the brace on the next line) are tried only
-      // when that finds nothing.
       const js = new RegExp(`(?:struct|union)\\s+(?:[A-Za-z_]\\w*\\s+){0,4}${name}\\s*\\{`);
-      const fast = this.search.filesContaining([`struct ${name} {`, `union ${name} {`], (t) => js.test(t));
-      for (const f of this.factsOf(fast)) out.push(...f.structs.filter((s) => s.name === name));
-      if (out.length === 0) {
-        for (const f of this.factsOf(this.mentioningWith(name, js))) out.push(...f.structs.filter((s) => s.name === name));
-      }
+      for (const f of this.factsOf(this.declaring(name, (t) => js.test(t)))) out.push(...f.structs.filter((s) => s.name === name));
       if (out.length === 0) {
         // `typedef struct { ... } name;` is indexed under the typedef's name.
         for (const t of this.typedefDefs(name)) {
@@ -310,7 +320,7 @@ class LazyIndex implements Index {
     const hit = this.globalMemo.get(name);
     if (hit) return hit;
     const out: GlobalDef[] = [];
-    for (const f of this.factsOf(this.mentioningWith(name, (t) => mayDeclareGlobal(t, name)))) out.push(...f.globals.filter((g) => g.name === name));
+    for (const f of this.factsOf(this.declaring(name, (t) => mayDeclareGlobal(t, name)))) out.push(...f.globals.filter((g) => g.name === name));
     this.globalMemo.set(name, out);
     return out;
   }
@@ -331,7 +341,7 @@ class LazyIndex implements Index {
     if (hit) return hit;
     const out: { file: string; type: string }[] = [];
     if (!SCALAR_TYPEDEFS.has(name)) {
-      for (const f of this.factsOf(this.mentioningWith(name, (t) => mayDefineTypedef(t, name)))) {
+      for (const f of this.factsOf(this.declaring(name, (t) => mayDefineTypedef(t, name)))) {
         const t = f.typedefs[name];
         if (t !== undefined) out.push({ file: f.file, type: t });
       }

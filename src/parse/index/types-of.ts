@@ -192,6 +192,10 @@ export function accessKey(
     if (sname) return { struct: sname, field: path.join('.'), resolved: true };
     return { struct: null, field: exprText(stripAddr(e)), resolved: false };
   }
+  // A bare local or parameter (`kthread_stop(t)`, `flush_work(w)`) names no
+  // field and no global: it identifies nothing outside this function, and must
+  // not match every binding that happens to use the same variable name.
+  if (isLocal) return { struct: null, field: root.name, resolved: false };
   return { struct: null, field: [root.name, ...path].join('.'), resolved: true };
 }
 

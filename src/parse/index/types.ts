@@ -84,9 +84,10 @@ export interface TreeIndex {
   /** Parse problems met so far: files skipped (too large, unreadable) and why. */
   skipped(): { file: string; reason: string }[];
   /**
-   * Find the files mentioning all these names in one text search, so later
-   * functions()/callers()/bindingsOf() on them need none. A rule that is about
-   * to ask about many names should call this first.
+   * Get ready to answer definition questions (functions(), resolve(),
+   * struct(), global()) about many names: the lazy index builds its
+   * declaration index of the tree here (one search per commit, kept on disk)
+   * instead of on the first question. Call it before a batch of lookups.
    */
   prefetch?(names: string[]): void;
 }

@@ -158,6 +158,14 @@ describe('control flow', () => {
     expect(preds.length).toBe(2);
   });
 
+  it('a label right before the closing brace is still a goto target', () => {
+    const f = lowerOne(`void f(int a) { if (a) goto out; g(); out:\n}`);
+    const out = f.blocks.find((b) => b.labels.includes('out'))!;
+    expect(out.term.op).toBe('return');
+    expect(f.blocks.filter((b) => successors(b.term).includes(out.id)).length).toBe(2);
+    expect(f.parseErrors).toBe(0);
+  });
+
   it('BUG() ends the path; panic() is a call that does not return', () => {
     const f = lowerOne(`void f(int x) { if (x) BUG(); if (x > 2) panic("bad %d", x); g(); }`);
     const un = f.blocks.filter((b) => b.term.op === 'unreachable');
@@ -268,10 +276,18 @@ describe('calls inside expressions', () => {
     expect(f.locals).toMatchObject({ gdev: 'struct group_device *', it: 'struct item *' });
   });
 
-  it('makes statement expressions and unmodelled things unknown, never a crash', () => {
-    const f = lowerOne(`int f(int a) { int x = ({ int t = g(a); t + 1; }); asm volatile("nop"); return x; }`);
+  it('lowers statement expressions in place and keeps calls inside initializers', () => {
+    const f = lowerOne(`int f(int a) {
+      int x = ({ int t = g(a); t + 1; });
+      struct s v = { .a = h(a), .b = { k(a) } };
+      asm volatile("nop");
+      return x + v.a;
+    }`);
+    expect(calls(f).map((c) => c.callee)).toEqual(['g', 'h', 'k']);
     const x = instrs(f).find((i) => i.op === 'assign' && show(i.target) === 'x')!;
-    expect(x.op === 'assign' && x.value.k).toBe('unknown');
+    expect(x.op === 'assign' && show(x.value)).toBe('(t + 1)');
+    const v = instrs(f).find((i) => i.op === 'assign' && show(i.target) === 'v')!;
+    expect(v.op === 'assign' && v.value.k).toBe('unknown');
   });
 });
 

@@ -122,6 +122,33 @@ describe('prepass', () => {
     expect(parseC(src, 'f.c').tree!.rootNode.hasError).toBe(false);
   });
 
+  it('handles a label right before }, a #define in an initializer, VISIBLE_IF_KUNIT and list_for_each(...) ++i;', () => {
+    const src = [
+      'VISIBLE_IF_KUNIT',
+      'int f(struct s *s) {',
+      '\tstruct { int a; int b; } req = {',
+      '#define F(x) .x = s->x',
+      '\t\tF(a),',
+      '#undef F',
+      '\t};',
+      '\tlist_for_each(item, &s->list)',
+      '\t\t++i;',
+      '#if defined(__LITTLE_ENDIAN)',
+      '\tif (s->bits == 8)',
+      '#endif',
+      '\t\tswap(s);',
+      '\tif (!s->ok)',
+      '\t\tgoto out;',
+      '\tg(s);',
+      'out:',
+      '}',
+    ].join('\n');
+    const r = prepass(src);
+    sameShape(src, r.text);
+    expect(r.labelSites.size).toBe(1);
+    expect(parseC(src, 'f.c').tree!.rootNode.hasError).toBe(false);
+  });
+
   it('keeps the first branch when an #if/#else pair splits a statement', () => {
     const src = [
       'void f(int a) {',

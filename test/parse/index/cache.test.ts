@@ -1,9 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CACHE_FORMAT, cacheDirFromEnv, codeStamp, FactsCache } from '../../../src/parse/index/cache.js';
 import type { FileFacts } from '../../../src/parse/index/extract.js';
+import { removeTmpDirs, tmpDir } from './fixture.js';
+
+afterAll(removeTmpDirs);
 
 function facts(file: string, n = 0): FileFacts {
   return { file, functions: [], structs: [], globals: [{ name: `g${n}`, type: 'int', file, isStatic: false, pos: { line: 1, column: 1, endLine: 1, endColumn: 2 }, initFields: {} }], bindings: [], typedefs: {} };
@@ -29,7 +31,7 @@ describe('FactsCache', () => {
   });
 
   it('serves a second process from disk', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kreview-cache-'));
+    const dir = tmpDir('kreview-cache-');
     const a = new FactsCache({ dir, stamp: 's' });
     const k = a.key('a.c', 'int x;');
     expect(a.get(k)).toBeUndefined();
@@ -48,7 +50,7 @@ describe('FactsCache', () => {
   });
 
   it('ignores a corrupt entry and rewrites it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kreview-cache-'));
+    const dir = tmpDir('kreview-cache-');
     const a = new FactsCache({ dir, stamp: 's' });
     const k = a.key('a.c', 'int x;');
     a.set(k, facts('a.c'), 6);
@@ -74,7 +76,7 @@ describe('FactsCache', () => {
 
   it('keeps working when the directory cannot be written', () => {
     // A directory below a regular file can never be created.
-    const file = join(mkdtempSync(join(tmpdir(), 'kreview-cache-')), 'plain-file');
+    const file = join(tmpDir('kreview-cache-'), 'plain-file');
     writeFileSync(file, 'x');
     const c = new FactsCache({ dir: join(file, 'cache'), stamp: 's' });
     c.set('k', facts('a.c'), 1);

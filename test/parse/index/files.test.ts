@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FileSearch, filesMentioning, listCFiles } from '../../../src/parse/index/files.js';
-import { TestView, writeFixture } from './fixture.js';
+import { TestView, writeFixture, removeTmpDirs, tmpDir } from './fixture.js';
+
+afterAll(removeTmpDirs);
 
 for (const git of [true, false]) {
   describe(`filesMentioning (${git ? 'git grep' : 'directory scan'})`, () => {
@@ -48,10 +49,12 @@ for (const git of [true, false]) {
       expect(filesMentioning(view, ['shared_fn'], ['drv/b.c', 'include'])).toEqual(['drv/b.c', 'include/linux/foo.h']);
     });
 
-    it('finds lines by pattern', () => {
+    it('finds declaration lines, not uses', () => {
       const s = new FileSearch(new TestView(root));
-      expect(s.filesContaining(['struct priv {'], (t) => /struct\s+priv\s*\{/.test(t))).toEqual(['drv/priv.h', 'other/c.c']);
-      expect(s.filesContaining(['struct nope {'], () => true)).toEqual([]);
+      expect(s.declarations('shared_fn')).toEqual(['drv/b.c', 'include/linux/foo.h', 'other/c.c']);
+      expect(s.declarations('priv')).toEqual(['drv/priv.h', 'other/c.c']);
+      expect(s.declarations('foo_shared_t')).toEqual(['include/linux/foo.h']);
+      expect(s.declarations('helper')).toEqual(['drv/a.c', 'drv/b.c']);
     });
   });
 }
@@ -67,7 +70,7 @@ describe('filesMentioning in a git tree with local changes', () => {
 
   it('reuses answers kept on disk for the same commit, and still sees later edits', () => {
     const root = writeFixture({ git: true });
-    const cacheDir = mkdtempSync(join(tmpdir(), 'kreview-mentions-'));
+    const cacheDir = tmpDir('kreview-mentions-');
     const first = new FileSearch(new TestView(root), { cacheDir });
     expect(first.mentions(['shared_fn']).get('shared_fn')).toContain('other/x.c');
     expect(first.stats.greps).toBe(1);
@@ -106,7 +109,7 @@ describe('listCFiles', () => {
 describe('hostile trees', () => {
   it('does not read through a symbolic link out of the tree', () => {
     const root = writeFixture({ git: false });
-    const outside = mkdtempSync(join(tmpdir(), 'kreview-outside-'));
+    const outside = tmpDir('kreview-outside-');
     writeFileSync(join(outside, 'secret.c'), 'int shared_fn_secret;\n');
     symlinkSync(join(outside, 'secret.c'), join(root, 'other/link.c'));
     const s = new FileSearch(new TestView(root));

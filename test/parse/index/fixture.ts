@@ -5,7 +5,7 @@
  * or kthread the index knows.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TreeView } from '../../../src/parse/tree.js';
@@ -269,9 +269,22 @@ void typed_init(foo_ctx_t *c, foo_shared_t *s)
   'docs/readme.txt': 'helper shared_fn (not C)\n',
 };
 
+const made: string[] = [];
+
+/** A new temporary directory, removed by removeTmpDirs(). */
+export function tmpDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+export function removeTmpDirs(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
 /** Write the fixture into a new temporary directory; `git` makes it a committed git work tree. */
 export function writeFixture(opts: { git: boolean }): string {
-  const root = mkdtempSync(join(tmpdir(), 'kreview-index-'));
+  const root = tmpDir('kreview-index-');
   for (const [rel, text] of Object.entries(FILES)) {
     mkdirSync(dirname(join(root, rel)), { recursive: true });
     writeFileSync(join(root, rel), text);

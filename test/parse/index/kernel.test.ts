@@ -3,19 +3,19 @@
  * skipped when it is not set. Uses a fresh cache directory, so this is the
  * cold path.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DiskTree } from '../../../src/parse/disk-tree.js';
 import { createIndex } from '../../../src/parse/index/index.js';
 import { accessKey } from '../../../src/parse/index/types-of.js';
+import { removeTmpDirs, tmpDir } from './fixture.js';
+
+afterAll(removeTmpDirs);
 
 const tree = process.env.KREVIEW_KERNEL_TREE;
 
 describe.skipIf(!tree)('tree index on a kernel tree', () => {
   it('answers the questions the seed case asks', { timeout: 180_000 }, () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'kreview-kernel-'));
+    const cacheDir = tmpDir('kreview-kernel-');
     const ix = createIndex(new DiskTree(tree!), { cacheDir, env: {} });
 
     const defs = ix.functions('iommu_group_mutex_assert');

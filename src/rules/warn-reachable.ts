@@ -1,0 +1,305 @@
+/**
+ * warn-reachable: a WARN_ON/BUG_ON whose condition reads an object's state
+ * that the subsystem's own entry points can drive into the firing state.
+ * The static part (here) picks, per WARN, the fields its condition reads,
+ * the setup entry that creates the object, the entries that write those
+ * fields (directly, or by queueing a work whose callback does), and the
+ * entries that reach the WARN; the model (src/model/scenarios/warn-reachable.ts)
+ * runs the sequences. One finding per firing set of entry points: the
+ * finding's id depends on that set and not on the function the WARN sits
+ * in, so a firing sequence that was possible before a series (or moved into
+ * a new helper by it) is not reported as new.
+ */
+import type { CallInstr, Expr, IrFunction } from '../parse/ir.js';
+import type { TreeIndex } from '../parse/index/types.js';
+import type { Related } from '../report/schema.js';
+import { DEFAULT_BOUNDS, type Bounds } from '../model/bounds.js';
+import { exprText } from '../model/exprtext.js';
+import {
+  DEFAULT_SEQUENCE_LENGTH,
+  exploreWarn,
+  rememberWarnConfirmation,
+  type EntryPlan,
+  type MiddleEntry,
+  type WarnExploration,
+  type WarnTarget,
+} from '../model/scenarios/warn-reachable.js';
+import { normType, pointee, structName } from '../model/values.js';
+import type { RawFinding, Rule, RuleContext } from './context.js';
+
+const WARNS = new Set(['WARN_ON', 'WARN_ON_ONCE', 'WARN', 'WARN_ONCE', 'BUG_ON']);
+const ALLOCS = new Set(['kzalloc', 'kmalloc', 'kcalloc', 'kvzalloc', 'kvmalloc', 'devm_kzalloc', 'kzalloc_node', 'kmalloc_node', 'kzalloc_obj', 'kmalloc_obj']);
+const QUEUES = new Set(['schedule_work', 'queue_work', 'queue_work_on', 'queue_work_node', 'schedule_delayed_work', 'queue_delayed_work', 'mod_delayed_work', 'queue_delayed_work_on', 'mod_delayed_work_on']);
+const LIST_WRITES = /^(list_add|list_add_tail|list_del|list_del_init|list_move|list_move_tail|list_splice\w*|INIT_LIST_HEAD|hlist_add_head|hlist_del)(_rcu)?$/;
+const SETUP_NAME = /probe|add|init|create|alloc/;
+
+/** Budget for all sequences of one WARN. */
+export const WARN_BUDGET_MS = 2000;
+const REACH_DEPTH = 8;
+/** Budget for one sequence: the plain ones take tens of milliseconds. */
+const SEQUENCE_MS = 300;
+
+export const warnReachable: Rule = {
+  meta: {
+    id: 'warn-reachable',
+    severity: 'warning',
+    description: 'a WARN_ON/BUG_ON that a short sequence of entry points makes fire',
+    docs:
+      'For each WARN_ON/WARN/BUG_ON whose condition reads fields of an object, the model builds the object with the ' +
+      "tree's own setup entry (a probe/add function), then runs sequences of up to 4 entry points on the same objects " +
+      '(with queued work run by a worker) and reports each set of entry points that makes the WARN fire. The finding ' +
+      'id depends on that set, so a sequence that could fire before a series is not news for lint/review/scan.',
+  },
+  *check(ctx: RuleContext): Iterable<RawFinding> {
+    if (ctx.config.model === false) return;
+    const graph = new CallGraph(ctx.index);
+    const entries = ctx.functions.filter((f) => !f.isStatic && f.blocks.length > 0);
+    for (const fn of ctx.functions) {
+      for (const { call, target } of warnTargets(fn)) {
+        const plan = planFor(ctx.index, graph, entries, ctx.functions, target);
+        if (!plan) continue;
+        const ex = exploreWarn(ctx.index, target, plan, { bounds: modelBounds(), budgetMs: WARN_BUDGET_MS, maxLen: DEFAULT_SEQUENCE_LENGTH });
+        yield* findingsOf(ctx.index, fn, call, target, plan, ex);
+      }
+    }
+  },
+};
+
+function modelBounds(): Bounds {
+  return { ...DEFAULT_BOUNDS, timeMs: SEQUENCE_MS };
+}
+
+const fold = (s: string) => s.replace(/\s+/g, ' ').replace(/\(\s+/g, '(').replace(/\s+\)/g, ')').trim();
+
+/** The WARN calls of `fn` whose condition reads fields of an object, with those fields. */
+export function warnTargets(fn: IrFunction): { call: CallInstr; target: WarnTarget }[] {
+  const out: { call: CallInstr; target: WarnTarget }[] = [];
+  for (const b of fn.blocks) {
+    for (const ins of b.instrs) {
+      if (ins.op !== 'call' || !ins.callee || !WARNS.has(ins.callee) || !ins.args[0]) continue;
+      const reads = fieldReads(fn, ins.args[0]);
+      if (!reads.length) continue;
+      // The object most read in the condition is the one whose state matters.
+      const count = new Map<string, number>();
+      for (const r of reads) count.set(`${r.base}\0${r.struct}`, (count.get(`${r.base}\0${r.struct}`) ?? 0) + 1);
+      const [key] = [...count.entries()].sort((a, c) => c[1] - a[1])[0]!;
+      const [base, struct] = key.split('\0') as [string, string];
+      const fields = new Set(reads.filter((r) => r.base === base).map((r) => r.field));
+      // Guards of the WARN in the same function (`if (list_empty(&group->devices))`) read state too.
+      for (const bb of fn.blocks) {
+        for (const i of bb.instrs) {
+          if (i.op !== 'call' || !i.callee || !/^list_(empty|is_singular|is_first|is_last)/.test(i.callee)) continue;
+          for (const r of i.args.flatMap((a) => fieldReads(fn, a))) if (r.base === base) fields.add(r.field);
+        }
+      }
+      out.push({
+        call: ins,
+        target: { fn, line: ins.pos.line, text: fold(ins.text.replace(/;\s*$/, '')), struct, base, fields: [...fields] },
+      });
+    }
+  }
+  return out;
+}
+
+interface FieldRead {
+  base: string;
+  struct: string;
+  field: string;
+}
+
+function varType(fn: IrFunction, name: string): string | null {
+  const p = fn.params.find((x) => x.name === name);
+  return normType(p ? p.type : fn.locals[name] ?? null);
+}
+
+function fieldReads(fn: IrFunction, e: Expr): FieldRead[] {
+  const out: FieldRead[] = [];
+  const walk = (n: Expr): void => {
+    switch (n.k) {
+      case 'field':
+        if (n.arrow && n.base.k === 'id') {
+          const st = pointee(varType(fn, n.base.name));
+          if (st && structName(st)) out.push({ base: n.base.name, struct: st, field: n.name });
+        } else walk(n.base);
+        return;
+      case 'index':
+        walk(n.base);
+        walk(n.index);
+        return;
+      case 'unary':
+      case 'cast':
+        walk(n.arg);
+        return;
+      case 'binary':
+        walk(n.left);
+        walk(n.right);
+        return;
+      case 'cond':
+        walk(n.test);
+        walk(n.then);
+        walk(n.else);
+        return;
+      case 'container_of':
+        walk(n.ptr);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(e);
+  return out;
+}
+
+/** Forward reachability over direct calls, bounded. */
+class CallGraph {
+  private reach = new Map<IrFunction, Set<IrFunction>>();
+  constructor(private readonly index: TreeIndex) {}
+
+  resolve(name: string, from: string): IrFunction | null {
+    try {
+      const f = this.index.resolve(name, from);
+      return f && f.blocks.length ? f : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** `fn` and every function it calls, up to REACH_DEPTH deep. */
+  from(fn: IrFunction): Set<IrFunction> {
+    const hit = this.reach.get(fn);
+    if (hit) return hit;
+    const seen = new Set<IrFunction>([fn]);
+    let frontier = [fn];
+    for (let d = 0; d < REACH_DEPTH && frontier.length; d++) {
+      const next: IrFunction[] = [];
+      for (const f of frontier) {
+        for (const b of f.blocks) {
+          for (const i of b.instrs) {
+            if (i.op !== 'call' || !i.callee || WARNS.has(i.callee)) continue;
+            const c = this.resolve(i.callee, f.file);
+            if (c && !seen.has(c)) {
+              seen.add(c);
+              next.push(c);
+            }
+          }
+        }
+      }
+      frontier = next;
+    }
+    this.reach.set(fn, seen);
+    return seen;
+  }
+}
+
+function calls(fn: IrFunction, pred: (c: CallInstr) => boolean): boolean {
+  return fn.blocks.some((b) => b.instrs.some((i) => i.op === 'call' && pred(i)));
+}
+
+/** Allocates an object of `struct` (`p = kzalloc(...)` with p of type `struct X *`). */
+function allocates(fn: IrFunction, struct: string): boolean {
+  return calls(fn, (c) => !!c.callee && ALLOCS.has(c.callee) && !!c.result && c.result.k === 'id' && pointee(varType(fn, c.result.name)) === struct);
+}
+
+const mentions = (e: Expr, base: RegExp) => base.test(exprText(e));
+
+/** Writes one of the target's fields of an object of the target's struct. */
+function writes(fn: IrFunction, t: WarnTarget): boolean {
+  const fieldRe = new RegExp(`->(${t.fields.map((f) => f.replace(/\W/g, '')).join('|')})$`);
+  const listRe = new RegExp(`^&\\s*\\w+->(${t.fields.join('|')})$`);
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      if (i.op === 'assign' && i.target.k === 'field' && i.target.arrow && t.fields.includes(i.target.name)) {
+        const bt = i.target.base.k === 'id' ? pointee(varType(fn, i.target.base.name)) : null;
+        if (bt === null || bt === t.struct) return true;
+      }
+      if (i.op === 'call' && i.callee && LIST_WRITES.test(i.callee) && i.args.some((a) => mentions(a, listRe))) return true;
+      if (i.op === 'call' && i.result && i.result.k === 'field' && i.result.arrow && t.fields.includes(i.result.name)) {
+        if (fieldRe.test(exprText(i.result))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+function assigns(fn: IrFunction, t: WarnTarget, field: string): boolean {
+  return fn.blocks.some((b) => b.instrs.some((i) => i.op === 'assign' && i.target.k === 'field' && i.target.arrow && i.target.name === field && (i.target.base.k !== 'id' || pointee(varType(fn, i.target.base.name)) === t.struct)));
+}
+
+/** Setup entries, middles (writers and queuers) and finals for a WARN; null when the model has nothing to run. */
+export function planFor(index: TreeIndex, g: CallGraph, entries: IrFunction[], scope: readonly IrFunction[], t: WarnTarget): EntryPlan | null {
+  const reaches = (e: IrFunction, pred: (f: IrFunction) => boolean) => [...g.from(e)].some(pred);
+  const finals = entries.filter((e) => g.from(e).has(t.fn));
+  if (!finals.length) return null;
+  const setup = entries
+    .filter((e) => SETUP_NAME.test(e.name) && reaches(e, (f) => allocates(f, t.struct)))
+    .sort((a, b) => a.params.length - b.params.length || a.pos.line - b.pos.line);
+  if (!setup.length) return null;
+  const setupSet = new Set(setup);
+  const lastFinals = finals.filter((f) => !setupSet.has(f));
+  if (!lastFinals.length) return null;
+  const writer = (f: IrFunction) => writes(f, t);
+  const middles: MiddleEntry[] = [];
+  const seen = new Set<IrFunction>();
+  for (const e of entries) {
+    if (setupSet.has(e) || lastFinals.includes(e)) continue;
+    if (reaches(e, writer)) {
+      middles.push({ fn: e, worker: null });
+      seen.add(e);
+    }
+  }
+  // Work callbacks that write the fields, and the entries that queue their work.
+  for (const cb of scope) {
+    let binds: ReturnType<TreeIndex['bindingsOf']> = [];
+    try {
+      binds = index.bindingsOf(cb.name);
+    } catch {
+      binds = [];
+    }
+    const work = binds.filter((b) => (b.kind === 'work' || b.kind === 'delayed_work') && b.field);
+    if (!work.length || !reaches(cb, writer)) continue;
+    const fieldRe = new RegExp(`(->|\\.)(${work.map((b) => b.field!.split('.')[0]!.replace(/\W/g, '')).join('|')})\\b`);
+    const queues = (f: IrFunction) => calls(f, (c) => !!c.callee && QUEUES.has(c.callee) && c.args.some((a) => fieldRe.test(exprText(a))));
+    for (const e of entries) {
+      if (setupSet.has(e) || lastFinals.includes(e) || seen.has(e)) continue;
+      if (reaches(e, queues)) {
+        middles.push({ fn: e, worker: cb.name });
+        seen.add(e);
+      }
+    }
+  }
+  middles.sort((a, b) => a.fn.file.localeCompare(b.fn.file) || a.fn.pos.line - b.fn.pos.line);
+  const setupFields = t.fields.filter((f) => setup.some((e) => reaches(e, (x) => assigns(x, t, f))));
+  return { setup, setupFields, middles, finals: lastFinals };
+}
+
+function* findingsOf(index: TreeIndex, fn: IrFunction, call: CallInstr, t: WarnTarget, plan: EntryPlan, ex: WarnExploration): Iterable<RawFinding> {
+  for (const seq of ex.firing) {
+    const message = `${t.text} fires ${seq.explanation}`;
+    const related: Related[] = [];
+    for (const name of seq.entries) {
+      const f = [...plan.setup, ...plan.middles.map((m) => m.fn), ...plan.finals].find((x) => x.name === name);
+      if (!f) continue;
+      const role = name === seq.entries[0] ? 'sets the object up' : name === seq.entries[seq.entries.length - 1] ? 'reaches the WARN' : 'changes the state the WARN reads';
+      related.push({ file: f.file, line: f.pos.line, function: f.name, message: `entry point ${name}() ${role}` });
+    }
+    for (const w of seq.workers) {
+      const m = plan.middles.find((x) => x.worker === w);
+      const cb = index.functions(w)[0];
+      if (cb) related.push({ file: cb.file, line: cb.pos.line, function: w, message: `work callback${m ? ` queued by ${m.fn.name}()` : ''}` });
+    }
+    rememberWarnConfirmation(index, fn.file, call.pos.line, message, fn.name, seq.confirmation);
+    yield {
+      file: fn.file,
+      line: call.pos.line,
+      column: call.pos.column,
+      // No function in the id: a WARN moved into a new helper is the same check.
+      function: null,
+      lock: null,
+      message,
+      related,
+      statement: `${t.text} via ${[...new Set(seq.entries)].sort().join(',')}`,
+    };
+  }
+}
+
+export { CallGraph };

@@ -1,0 +1,2 @@
+/** The caps suite of test/robust under soak settings (KREVIEW_SOAK=1: more runs, bigger cases). */
+import './caps.test.js';

@@ -1,0 +1,2 @@
+/** The mail suite of test/robust under soak settings (KREVIEW_SOAK=1: more runs, bigger cases). */
+import './mail.test.js';
