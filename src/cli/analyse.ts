@@ -49,7 +49,7 @@ export interface Analysis {
 export function analyse(view: TreeView, files: string[], config: Config, functions?: Set<string>): Analysis {
   // No `scope`: definitions, structs and callers live all over the tree
   // (include/ above all); the files under review are loaded eagerly.
-  const index = createIndex(view);
+  const index = createIndex(view, { maxFileBytes: config.limits.maxFileBytes });
   index.loadFiles(files);
   // Rules follow locks and callbacks anywhere in the tree, but a report is
   // about the files under review: a finding that lands elsewhere (a wait in
@@ -67,7 +67,7 @@ export function confirm(findings: Finding[], index: TreeIndex, config: Config, m
       confirmation: { status: 'unknown', summary: 'not confirmed: the model was turned off (--no-model)', trace: [] },
     }));
   }
-  return confirmAll(findings, index);
+  return confirmAll(findings, index, config.limits.model);
 }
 
 /** The source text of a function as it stands in a view: how lint tells which functions a series touched. */

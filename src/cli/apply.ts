@@ -15,6 +15,7 @@ import type { TreeView } from '../parse/tree.js';
 import { describeFailure } from './apply-failure.js';
 import type { Io } from './io.js';
 import { loadPatchSeries } from './load.js';
+import { loadConfig } from '../rules/config.js';
 
 export interface ApplyCommandOptions {
   tree: string;
@@ -140,7 +141,9 @@ function writeOut(outAbs: string, files: { rel: string; text: string; exec: bool
 export async function runApply(io: Io, inputs: string[], opts: ApplyCommandOptions): Promise<number> {
   const tree = new DiskTree(opts.tree);
   const outAbs = checkOutDir(tree.root, opts.out);
-  const { patches } = await loadPatchSeries(io, inputs, { loreUrl: opts.loreUrl });
+  // apply has no --config; the tree's own .kreview.json still sets the size caps.
+  const { limits } = loadConfig(tree.root);
+  const { patches } = await loadPatchSeries(io, inputs, { loreUrl: opts.loreUrl, limits });
   const { results, snapshots } = applySeries(tree, patches);
   io.stdout(formatSummary(patches, results));
   const failed = results.find((r) => !r.applied);

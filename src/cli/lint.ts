@@ -27,7 +27,7 @@ export interface LintOptions {
 export async function runLint(io: Io, inputs: string[], opts: LintOptions): Promise<number> {
   const root = treeRoot(opts.tree);
   const config = configFor(root, opts.config);
-  const { series, patches } = await loadPatchSeries(io, inputs, { loreUrl: opts.loreUrl });
+  const { series, patches } = await loadPatchSeries(io, inputs, { loreUrl: opts.loreUrl, limits: config.limits });
   const a = analyseSeries(new DiskTree(root), series, patches, config);
   if (a.failure) throw new ApplyError(a.failure);
 

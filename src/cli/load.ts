@@ -9,6 +9,7 @@ import type { PatchMail, Series } from '../mail/schema.js';
 import { parseDiff } from '../parse/diff.js';
 import type { PatchSource } from '../parse/diff-schema.js';
 import type { Io } from './io.js';
+import type { Limits } from '../rules/config.js';
 
 export interface LoadedSeries {
   series: Series;
@@ -48,8 +49,17 @@ export function patchSource(pm: PatchMail, total: number): PatchSource {
   };
 }
 
-export async function loadPatchSeries(io: Io, inputs: string[], opts: { loreUrl: string }): Promise<LoadedSeries> {
-  const messages = await readMessages(inputs, { stdin: io.stdin, loreUrl: opts.loreUrl });
+export async function loadPatchSeries(
+  io: Io,
+  inputs: string[],
+  opts: { loreUrl: string; limits?: Limits },
+): Promise<LoadedSeries> {
+  const l = opts.limits;
+  const messages = await readMessages(inputs, {
+    stdin: io.stdin,
+    loreUrl: opts.loreUrl,
+    ...(l ? { maxBytes: l.maxInputBytes, maxMessageBytes: l.maxMessageBytes, timeoutMs: l.fetchTimeoutSeconds * 1000 } : {}),
+  });
   const { series: all } = assembleSeries(messages);
   const series = chooseSeries(all, inputs);
   requireComplete(series);

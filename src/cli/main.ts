@@ -271,6 +271,16 @@ function reportError(io: Io, err: unknown): number {
   return EXIT.usage;
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, '; ').trim();
+/**
+ * One line, safe for a terminal: lines joined with `; ` (split and trim, not a
+ * regex that goes quadratic on long blank runs), and control characters
+ * from hostile input (NUL, ANSI escapes) shown as `\xNN` instead of sent raw.
+ */
+export function oneLine(s: string): string {
+  const joined = s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('; ');
+  return joined.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -94,7 +94,7 @@ export async function runReview(io: Io, inputs: string[], opts: ReviewOptions): 
   }
   const config = configFor(root, opts.config);
   const from = senderOf(io, root, opts.from, config.from);
-  const { series, patches } = await loadPatchSeries(io, inputs, { loreUrl: opts.loreUrl });
+  const { series, patches } = await loadPatchSeries(io, inputs, { loreUrl: opts.loreUrl, limits: config.limits });
   const a = analyseSeries(new DiskTree(root), series, patches, config);
   if (a.failure) throw new ApplyError(a.failure);
   const confirmed = confirm(a.introduced, a.after.index, config, opts.model);

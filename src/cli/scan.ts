@@ -23,6 +23,7 @@ import { renderSarif } from '../report/sarif.js';
 import { palette } from '../report/colour.js';
 import { renderSeriesScan, renderSummary, totals } from '../report/scan-text.js';
 import { RULES } from '../rules/registry.js';
+import type { Limits } from '../rules/config.js';
 import { configFor, treeRoot } from './analyse.js';
 import { exitStatus, visible, type Format } from './output.js';
 import { Progress } from './progress.js';
@@ -51,7 +52,7 @@ export async function runScan(io: Io, inputs: string[], opts: ScanOptions): Prom
     badMail++;
     io.stderr(`kreview: warning: skipped ${where}: ${err.message}\n`);
   };
-  const messages = await gatherMessages(io, inputs, opts.loreUrl, onBadInput);
+  const messages = await gatherMessages(io, inputs, opts.loreUrl, config.limits, onBadInput);
   const { series: all, problems } = assembleSeries(messages, { lenient: true });
   for (const p of problems) io.stderr(`kreview: note: ${p}\n`);
   let series = all.filter((s) => s.patches.length > 0);
@@ -128,6 +129,7 @@ async function gatherMessages(
   io: Io,
   inputs: string[],
   loreUrl: string,
+  limits: Limits,
   onBadInput: (where: string, err: InputError) => void,
 ): Promise<MailMessage[]> {
   const out: MailMessage[] = [];
@@ -140,7 +142,7 @@ async function gatherMessages(
         n++;
         if (!data) continue;
         try {
-          out.push(await parseMessage(data, `${input}#${n}`));
+          out.push(await parseMessage(data, `${input}#${n}`, { maxBytes: limits.maxMessageBytes }));
         } catch (err) {
           if (!(err instanceof InputError)) throw err;
           onBadInput(`${input}@${commit.slice(0, 12)}`, err);
@@ -148,7 +150,16 @@ async function gatherMessages(
       }
       continue;
     }
-    out.push(...(await readMessages([input], { stdin: io.stdin, loreUrl, onBadInput })));
+    out.push(
+      ...(await readMessages([input], {
+        stdin: io.stdin,
+        loreUrl,
+        onBadInput,
+        maxBytes: limits.maxInputBytes,
+        maxMessageBytes: limits.maxMessageBytes,
+        timeoutMs: limits.fetchTimeoutSeconds * 1000,
+      })),
+    );
   }
   return out;
 }

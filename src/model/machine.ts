@@ -70,6 +70,14 @@ export class Machine {
   assume: Record<string, Value> = {};
   /** Callbacks the scenario lets be running already on objects it did not create. */
   spontaneous: import('./scheduler.js').Spontaneous[] = [];
+  /**
+   * Try an unconstrained pointer as an alias of an existing object before a
+   * fresh one: a search for a witness that needs two threads to meet on the
+   * same object finds it first.
+   */
+  preferAlias = false;
+  /** Answer "already running" first when a wait meets a callback that may be pending from before. */
+  preferRunning = false;
 
   constructor(
     readonly index: TreeIndex,
@@ -420,7 +428,10 @@ export class Exec {
         if (!first && this.visible(ins)) return;
         first = false;
         const w = this.m.watch;
-        if (w && ins.pos.line === w.line && fn.file === w.file) this.m.reached = true;
+        if (w && ins.pos.line === w.line && fn.file === w.file) {
+          this.m.reached = true;
+          if (t.id === this.m.opts.entryThread) this.s.watched = true;
+        }
         const r = this.execInstr(ins);
         if (r === 'blocked' || r === 'yield') return;
       } else {
@@ -1148,6 +1159,7 @@ export class Exec {
         opts.push({ label: `${sv.label} is ${o.label}`, apply: (s) => { s.bind[sv.id] = ptr(o.id, ''); } });
       }
     }
+    if (this.m.preferAlias && opts.length > 1) opts.push(opts.shift()!);
     this.choose(opts);
     return this.norm(sv) as PtrVal;
   }

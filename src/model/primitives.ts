@@ -481,6 +481,7 @@ function startPreexisting(x: Exec, l: { key: string; obj: number; path: string; 
       },
     })),
   ];
+  if (x.m.preferRunning) opts.push(opts.shift()!);
   x.choose(opts);
   return x.s.async[l.key]?.state === 'running';
 }

@@ -45,6 +45,8 @@ export interface ExploreOptions {
   /** A new event on a path; return true when it is the witness (stops the search). */
   onEvent?(ev: ModelEvent, s: State): boolean;
   onDeadlock?(d: Deadlock, s: State): boolean;
+  /** A state from which the scenario's witness cannot follow: counted as a path end, not expanded. */
+  prune?(s: State): boolean;
 }
 
 export interface ExploreResult {
@@ -99,6 +101,10 @@ export function explore(m: Machine, init: State, opts: ExploreOptions): ExploreR
       res.witness = s;
       res.deadlock = dl;
       return finish();
+    }
+    if (opts.prune?.(s)) {
+      res.paths++;
+      continue;
     }
 
     const succ: State[] = [];

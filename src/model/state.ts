@@ -143,6 +143,8 @@ export interface State {
   memo?: Record<string, Value>;
   /** The thread whose transition ended at a choice rather than a visible operation: it goes on alone. */
   cont?: string | null;
+  /** The entry thread has executed the scenario's watched line on this path. */
+  watched?: boolean;
   trace: TraceNode | null;
 }
 
@@ -215,6 +217,7 @@ export function cloneState(s: State): State {
     steps: s.steps,
     bound: s.bound,
     cont: s.cont ?? null,
+    watched: s.watched,
     memo: s.memo ? { ...s.memo } : undefined,
     trace: s.trace,
   };
@@ -271,7 +274,7 @@ export function hashState(s: State): string {
     const x = l as ListState;
     return `${x.open ? 1 : 0}${x.nonEmptyOpen ? 1 : 0}${x.items.map(V).join(',')}`;
   });
-  out += sortedRecord(s.started, P) + sortedRecord(s.memo ?? {}, V) + `${s.bound}|${s.cont ?? ''}`;
+  out += sortedRecord(s.started, P) + sortedRecord(s.memo ?? {}, V) + `${s.bound}|${s.cont ?? ''}|${s.watched ? 1 : 0}`;
   return createHash('sha1').update(out).digest('base64');
 }
 

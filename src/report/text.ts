@@ -25,7 +25,10 @@ export function renderFinding(f: Finding, c: Palette): string {
   const conf = f.confirmation;
   const status =
     conf.status === 'confirmed' ? c.red('confirmed') : conf.status === 'refuted' ? c.green('refuted') : c.dim('unknown');
-  lines.push(`  model: ${status}: ${conf.summary}`);
+  // A summary may carry a block (lockdep's scenario table): keep it under the finding.
+  const [first, ...rest] = conf.summary.split('\n');
+  lines.push(`  model: ${status}: ${first}`);
+  lines.push(...rest.map((l) => (l.trim() ? `    ${l}` : '')));
   lines.push(...renderTrace(conf.trace).map((l) => `    ${l}`));
   return lines.join('\n');
 }

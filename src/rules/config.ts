@@ -25,6 +25,37 @@ export const WaitPrimitive = z.strictObject({
   arg: z.number().int().nonnegative().default(0),
 });
 
+const MiB = 1024 * 1024;
+
+/** Resource caps, so hostile input ends in a clear error or an `unknown`, never a hang or exhaustion. */
+export const Limits = z.strictObject({
+  /** Largest single mail message. */
+  maxMessageBytes: z.number().int().positive().default(32 * MiB),
+  /** Largest input file, decompressed .gz input, or fetched thread. */
+  maxInputBytes: z.number().int().positive().default(64 * MiB),
+  /** Larger C files are not parsed (they are listed as skipped). */
+  maxFileBytes: z.number().int().positive().default(4 * MiB),
+  /** Time limit of a lore fetch made for a Message-ID input. */
+  fetchTimeoutSeconds: z.number().int().positive().default(30),
+  /** Bounds of the executable model, per finding (see README "The executable model"). */
+  model: z
+    .strictObject({
+      threads: z.number().int().positive(),
+      steps: z.number().int().positive(),
+      loop: z.number().int().positive(),
+      depth: z.number().int().positive(),
+      forks: z.number().int().positive(),
+      states: z.number().int().positive(),
+      listElems: z.number().int().positive(),
+      aliases: z.number().int().nonnegative(),
+      objects: z.number().int().positive(),
+      timeMs: z.number().int().nonnegative(),
+    })
+    .partial()
+    .default({}),
+});
+export type Limits = z.infer<typeof Limits>;
+
 export const RuleSetting = z.union([z.boolean(), z.enum(['off', 'on']), Severity]);
 
 export const Config = z.strictObject({
@@ -38,6 +69,8 @@ export const Config = z.strictObject({
   rules: z.partialRecord(RuleId, RuleSetting).default({}),
   /** Whether findings go through the executable model. */
   model: z.boolean().default(true),
+  /** Resource caps (sizes, fetch time, model bounds). */
+  limits: Limits.default(Limits.parse({})),
   /** Sender of drafted review replies (`Name <addr>`), used when `review` has no --from. */
   from: z.string().optional(),
 });

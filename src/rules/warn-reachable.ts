@@ -33,11 +33,14 @@ const QUEUES = new Set(['schedule_work', 'queue_work', 'queue_work_on', 'queue_w
 const LIST_WRITES = /^(list_add|list_add_tail|list_del|list_del_init|list_move|list_move_tail|list_splice\w*|INIT_LIST_HEAD|hlist_add_head|hlist_del)(_rcu)?$/;
 const SETUP_NAME = /probe|add|init|create|alloc/;
 
-/** Budget for all sequences of one WARN. */
-export const WARN_BUDGET_MS = 2000;
+/** Budget for all sequences of one WARN: a count of runs first (deterministic), wall-clock time as a safety net. */
+export const WARN_MAX_RUNS = 8;
+export const WARN_BUDGET_MS = 4000;
+/** States of one sequence: the plain ones need a few hundred. */
+const SEQUENCE_STATES = 1500;
 const REACH_DEPTH = 8;
 /** Budget for one sequence: the plain ones take tens of milliseconds. */
-const SEQUENCE_MS = 300;
+const SEQUENCE_MS = 1000;
 
 export const warnReachable: Rule = {
   meta: {
@@ -58,7 +61,7 @@ export const warnReachable: Rule = {
       for (const { call, target } of warnTargets(fn)) {
         const plan = planFor(ctx.index, graph, entries, ctx.functions, target);
         if (!plan) continue;
-        const ex = exploreWarn(ctx.index, target, plan, { bounds: modelBounds(), budgetMs: WARN_BUDGET_MS, maxLen: DEFAULT_SEQUENCE_LENGTH });
+        const ex = exploreWarn(ctx.index, target, plan, { bounds: modelBounds(), budgetMs: WARN_BUDGET_MS, maxRuns: WARN_MAX_RUNS, maxLen: DEFAULT_SEQUENCE_LENGTH });
         yield* findingsOf(ctx.index, fn, call, target, plan, ex);
       }
     }
@@ -66,7 +69,7 @@ export const warnReachable: Rule = {
 };
 
 function modelBounds(): Bounds {
-  return { ...DEFAULT_BOUNDS, timeMs: SEQUENCE_MS };
+  return { ...DEFAULT_BOUNDS, timeMs: SEQUENCE_MS, states: SEQUENCE_STATES };
 }
 
 const fold = (s: string) => s.replace(/\s+/g, ' ').replace(/\(\s+/g, '(').replace(/\s+\)/g, ')').trim();

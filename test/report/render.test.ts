@@ -41,6 +41,12 @@ describe('text report', () => {
     expect(lines[4]).toBe('    worker  drivers/iommu/iommu.c:301: mutex_lock(&group->mutex) blocks');
   });
 
+  it('keeps a multi-line summary (the lockdep table) indented under its finding', () => {
+    const table = 'fd->lock taken twice\n Possible unsafe locking scenario:\n\n       CPU0\n  lock(&fd->lock);';
+    const out = renderFinding({ ...finding, confirmation: { ...finding.confirmation, summary: table } }, palette(false, {}));
+    expect(out).toContain('  model: confirmed: fd->lock taken twice\n     Possible unsafe locking scenario:\n\n           CPU0\n      lock(&fd->lock);\n');
+  });
+
   it('colours only on a terminal, and never with NO_COLOR', () => {
     expect(renderFinding(finding, palette(true, {}))).toContain('\x1b[31m');
     expect(renderFinding(finding, palette(true, { NO_COLOR: '1' }))).not.toContain('\x1b[');

@@ -51,6 +51,8 @@ export function nastyC(): Record<string, string> {
     'utf16-surrogates': fn('\tputs("\ud83d\ude00 \ud800");\n\t/* \udfff */ x = 1;'),
     'only-braces': '}'.repeat(100_000) + '{'.repeat(100_000),
     'empty': '',
+    // Found by the soak: the statement starts with a MISSING identifier placed at the end of line 2.
+    'missing-node-first': 'int f(struct s *g)\n{\n. int ++\n}\n',
     'backslash-newlines': fn('\tx = 1; \\\n\\\n\\\n'.repeat(IS_SOAK ? 10_000 : 3000)),
   };
 }

@@ -62,3 +62,33 @@ describe('fixtures/nasty', () => {
     }
   });
 });
+
+describe('fixtures/nasty through the analysing commands (--no-model)', () => {
+  for (const f of FILES.filter((x) => !x.endsWith('.c'))) {
+    for (const cmd of ['lint', 'scan']) {
+      it(`${cmd} ${f}: exit 0/1, or 2/3 with one error line; the tree untouched`, async () => {
+        const before = snapshotDir(dir);
+        const io = memoryIo();
+        const args = [cmd, join(NASTY, f), '--tree', tree, '--no-model', '--format', 'json', ...(cmd === 'scan' ? ['--jobs', '1'] : [])];
+        const status = await timedAsync(f, 15_000, () => main(['node', 'kreview', ...args], io));
+        // scan reports a series that did not apply in its summary (exit 3), not as an error line.
+        if (status === 2 || (status === 3 && cmd === 'lint')) expectCleanFailure(status, io.err);
+        expect([0, 1, 2, 3]).toContain(status);
+        expect(io.err).not.toMatch(/internal error|^\s+at /m);
+        expect(snapshotDir(dir)).toBe(before);
+      });
+    }
+  }
+
+  it('check over a tree holding the nasty C files: no crash, findings or none', async () => {
+    const t = join(dir, 'ctree');
+    cpSync(tree, t, { recursive: true });
+    for (const f of FILES.filter((x) => x.endsWith('.c'))) cpSync(join(NASTY, f), join(t, 'drivers', f));
+    const before = snapshotDir(t);
+    const io = memoryIo();
+    const status = await timedAsync('check', 20_000, () => main(['node', 'kreview', 'check', '--tree', t, '--no-model'], io));
+    expect([0, 1]).toContain(status);
+    expect(io.err).not.toMatch(/kreview: error|^\s+at /m);
+    expect(snapshotDir(t)).toBe(before);
+  });
+});

@@ -24,7 +24,7 @@ int early(struct grp *g, int v)
 
 describe('rule engine', () => {
   it('lists the contract rule ids with their metadata', () => {
-    expect(RULES.map((r) => r.meta.id)).toEqual(['assert-held-caller', 'sync-under-lock', 'double-lock', 'lock-imbalance', 'comment-code-mismatch']);
+    expect(RULES.map((r) => r.meta.id)).toEqual(['assert-held-caller', 'sync-under-lock', 'double-lock', 'lock-imbalance', 'comment-code-mismatch', 'warn-reachable']);
     for (const r of RULES) expect(r.meta.docs.length).toBeGreaterThan(r.meta.description.length);
     expect(ruleById('double-lock')!.meta.severity).toBe('error');
   });

@@ -36,6 +36,14 @@ export interface EntryOptions {
   assume?: Record<string, import('../values.js').Value>;
   onEvent?(ev: ModelEvent, s: State, m: Machine): boolean;
   onDeadlock?(d: Deadlock, s: State, m: Machine): boolean;
+  /** States the witness cannot follow from (see ExploreOptions.prune). */
+  prune?(s: State, m: Machine): boolean;
+  /** Bounds tightened or widened for this run only. */
+  bounds?: Partial<Bounds>;
+  /** Callbacks pending from before start only where the scenario waits for them, not at every step. */
+  spontaneousAtWaitOnly?: boolean;
+  /** Order choices witness-first: aliases before fresh objects, "already running" before "not running". */
+  witnessFirst?: boolean;
 }
 
 /** The definition of the finding's function in the finding's file. */
@@ -61,15 +69,21 @@ export function callsAt(fn: IrFunction, line: number): CallInstr[] {
 
 /** Runs `entry` on thread T0 from its entry with unconstrained parameters. */
 export function runEntry(ctx: ScenarioContext, entry: IrFunction, o: EntryOptions): EntryRun {
-  const m = new Machine(ctx.index, ctx.bounds, { concurrent: o.concurrent, allocFail: o.allocFail, entryThread: 'T0' });
+  const bounds = o.bounds ? { ...ctx.bounds, ...o.bounds } : ctx.bounds;
+  const m = new Machine(ctx.index, bounds, { concurrent: o.concurrent, allocFail: o.allocFail, entryThread: 'T0' });
   m.watch = o.watch;
+  if (o.witnessFirst) {
+    m.preferAlias = true;
+    m.preferRunning = true;
+  }
   m.spontaneous = o.spontaneous;
   m.assume = o.assume ?? {};
   const s = initialState();
   const t = m.spawn(s, 'main', entry.name, entry, [], null);
   preHold(m, s, entry, t.id);
   const res = explore(m, s, {
-    spontaneous: o.spontaneous,
+    spontaneous: o.spontaneousAtWaitOnly ? [] : o.spontaneous,
+    prune: o.prune ? (st) => o.prune!(st, m) : undefined,
     onEvent: o.onEvent ? (ev, st) => o.onEvent!(ev, st, m) : undefined,
     onDeadlock: o.onDeadlock ? (d, st) => o.onDeadlock!(d, st, m) : undefined,
   });

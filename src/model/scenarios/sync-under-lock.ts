@@ -12,6 +12,8 @@ import { accessKey, type TypeLookup } from '../../parse/index/types-of.js';
 import type { Confirmation } from '../../report/schema.js';
 import { exprText } from '../exprtext.js';
 import type { Deadlock, Spontaneous } from '../scheduler.js';
+import type { Machine } from '../machine.js';
+import type { State } from '../state.js';
 import {
   callersOf,
   callsAt,
@@ -177,28 +179,107 @@ export function confirmSyncUnderLock(ctx: ScenarioContext): Confirmation {
     return stackAt(threadStack(m, s, 'T0'), f.file, f.line) && d.cycle.length >= 2;
   };
   const runs: EntryRun[] = [];
-  const entries = [fn, ...callersOf(ctx.index, fn, 3)];
+  const confirmed = (entry: IrFunction, run: EntryRun): Confirmation | null => {
+    const w = run.res.witness;
+    if (!w || !run.res.deadlock) return null;
+    const d = run.res.deadlock;
+    const trace = traceOf(w);
+    const cyc = d.cycle.map((e) => `${e.thread} waits for ${e.kind === 'lock' ? e.on : `${e.on}`} held by ${e.holder}`).join('; ');
+    const table = renderLockdepScenario(trace);
+    return {
+      status: 'confirmed',
+      summary:
+        `deadlock${entry === fn ? '' : ` (entered through ${entry.name}())`}: ${cyc}` +
+        ` [${stats(run.res)}]${table ? '\n' + table : ''}`,
+      trace,
+    };
+  };
+  // When the lock is taken by a caller (the finding names it: "L taken here in
+  // holder()"), the scenario starts there: from the waiting function's own
+  // entry the lock is not held and nothing can deadlock.
+  const holders = holdersOf(ctx, fn);
+  const callers = callersOf(ctx.index, fn, 3).filter((c) => !holders.includes(c));
+  const hit = witnessFirst(ctx, [...holders, ...callers, fn], { sources, watch, onDeadlock }, confirmed);
+  if (hit) return hit;
+  const entries = [...holders, fn, ...callers];
   for (const entry of entries) {
     const run = runEntry(ctx, entry, { concurrent: true, allocFail: false, spontaneous: sources, watch, onDeadlock });
     runs.push(run);
-    const w = run.res.witness;
-    if (w && run.res.deadlock) {
-      const d = run.res.deadlock;
-      const trace = traceOf(w);
-      const cyc = d.cycle.map((e) => `${e.thread} waits for ${e.kind === 'lock' ? e.on : `${e.on}`} held by ${e.holder}`).join('; ');
-      const table = renderLockdepScenario(trace);
-      return {
-        status: 'confirmed',
-        summary:
-          `deadlock${entry === fn ? '' : ` (entered through ${entry.name}())`}: ${cyc}` +
-          ` [${stats(run.res)}]${table ? '\n' + table : ''}`,
-        trace,
-      };
-    }
+    const c = confirmed(entry, run);
+    if (c) return c;
     // Callers are only a way in when the function's own entry never reaches the call.
-    if (run.reached) break;
+    if (run.reached && entry === fn) break;
   }
   const cbs = [...new Set(sources.map((s) => s.callback))].join(', ');
   return noWitness(runs, 'a deadlock', `${cbs}() never waits for ${f.lock ?? 'the lock'} while ${f.function}() waits for it`);
 }
 
+
+/** Functions the finding says hold the lock at the wait (other than the waiting function itself), simplest first. */
+function holdersOf(ctx: ScenarioContext, fn: IrFunction): IrFunction[] {
+  const names = new Set<string>();
+  for (const r of ctx.finding.related) {
+    if (r.function && r.function !== fn.name && /taken here|with .* held/.test(r.message)) names.add(r.function);
+  }
+  const m = /; (\w+)\(\) (?:may )?holds? /.exec(ctx.finding.message);
+  if (m && m[1] !== fn.name) names.add(m[1]!);
+  const out: IrFunction[] = [];
+  for (const n of names) {
+    const h = ctx.index.resolve(n, fn.file);
+    if (h && !out.includes(h)) out.push(h);
+  }
+  const size = (f: IrFunction) => f.blocks.reduce((a, b) => a + b.instrs.length, 0);
+  return out.sort((a, b) => size(a) - size(b));
+}
+
+/**
+ * A first, narrow search for the deadlock itself, before the exhaustive one.
+ * For the cycle the callback must be RUNNING, blocked on the lock, when the
+ * entry thread waits (a merely pending item is cancelled without waiting):
+ * so the callback starts only at the waiting call, aliases and "already
+ * running" are tried first, and a path is dropped as soon as the entry thread
+ * is past the wait, finished, or waiting there while holding no lock. Only a
+ * witness counts: finding none proves nothing, the exhaustive search follows.
+ */
+function witnessFirst(
+  ctx: ScenarioContext,
+  entries: IrFunction[],
+  o: { sources: Spontaneous[]; watch: { file: string; line: number }; onDeadlock: (d: Deadlock, s: State, m: Machine) => boolean },
+  confirmed: (entry: IrFunction, run: EntryRun) => Confirmation | null,
+): Confirmation | null {
+  const { file, line } = o.watch;
+  const prune = (s: State, m: Machine): boolean => {
+    const t0 = s.threads.find((t) => t.id === 'T0');
+    if (!t0 || t0.status === 'done') return true;
+    const at = stackAt(threadStack(m, s, 'T0'), file, line);
+    if (!at) return !!s.watched;
+    if (t0.status === 'blocked' && t0.wait?.kind === 'async') {
+      const holds = Object.values(s.locks).some((l) => l.owner === 'T0' || l.readers.includes('T0'));
+      if (!holds) return true;
+    }
+    return false;
+  };
+  // A share of the finding's budget, so the exhaustive search keeps most of it.
+  const deadline = Date.now() + Math.max(200, Math.floor(ctx.bounds.timeMs / 2));
+  const seen = new Set<IrFunction>();
+  for (const entry of entries) {
+    if (seen.has(entry)) continue;
+    seen.add(entry);
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    const run = runEntry(ctx, entry, {
+      concurrent: true,
+      allocFail: false,
+      spontaneous: o.sources,
+      spontaneousAtWaitOnly: true,
+      witnessFirst: true,
+      watch: o.watch,
+      onDeadlock: o.onDeadlock,
+      prune,
+      bounds: { timeMs: left, forks: Math.min(ctx.bounds.forks, 24), states: Math.max(1000, Math.floor(ctx.bounds.states / 4)) },
+    });
+    const c = confirmed(entry, run);
+    if (c) return c;
+  }
+  return null;
+}

@@ -71,6 +71,8 @@ export interface ExploreWarnOptions {
   bounds: Bounds;
   /** Wall-clock budget for all sequences of this WARN. */
   budgetMs: number;
+  /** Sequences with more than one middle entry run for this WARN at most (a count, so that the same code gives the same answer before and after a series). */
+  maxRuns: number;
   /** Entry points in one sequence, setup and final included. */
   maxLen: number;
 }
@@ -85,6 +87,7 @@ export function exploreWarn(index: TreeIndex, target: WarnTarget, plan: EntryPla
   const combos: MiddleEntry[][] = [[]];
   for (let n = 1; n <= maxMiddles; n++) for (const c of orderedCombos(plan.middles, n)) combos.push(c);
   const fired: Set<string>[] = [];
+  let runs = 0;
   for (const setup of plan.setup.slice(0, 2)) {
     const snap = runSetup(index, target, setup, { ...o.bounds, timeMs: Math.min(o.bounds.timeMs, o.budgetMs) }, plan.setupFields ?? []);
     if ('why' in snap) {
@@ -95,15 +98,17 @@ export function exploreWarn(index: TreeIndex, target: WarnTarget, plan: EntryPla
       const names = new Set(mids.map((m) => m.fn.name));
       // A superset of a firing set adds nothing but noise.
       if (fired.some((f) => [...f].every((n) => names.has(n)))) continue;
-      for (const fin of plan.finals) {
+      // Every final after the setup alone; with middles, the first final (the others take the same path).
+      for (const fin of mids.length ? plan.finals.slice(0, 1) : plan.finals) {
         const left = o.budgetMs - (Date.now() - t0);
-        if (left <= 0) {
+        if (left <= 0 || (mids.length > 1 && runs >= o.maxRuns)) {
           out.untried++;
           continue;
         }
         const seq = [setup, ...mids.map((m) => m.fn), fin];
         const bounds = { ...o.bounds, timeMs: Math.min(o.bounds.timeMs, left) };
         // First with queued work finished before the next entry starts (the plain story), then racing it.
+        if (mids.length > 1) runs++;
         let r = runSequence(target, snap, seq, bounds, { settle: true, setupFields: plan.setupFields ?? [] });
         if (!r.fired && mids.some((m) => m.worker)) {
           const left2 = o.budgetMs - (Date.now() - t0);
@@ -122,6 +127,21 @@ export function exploreWarn(index: TreeIndex, target: WarnTarget, plan: EntryPla
   }
   out.ms = Date.now() - t0;
   return out;
+}
+
+/** One answer for the WARN: confirmed with the first firing sequence, refuted when every sequence within bounds ran quiet, else unknown with why. */
+export function verdictOf(target: WarnTarget, ex: WarnExploration, maxLen: number): Confirmation {
+  const first = ex.firing[0];
+  if (first) return first.confirmation;
+  if (ex.cut.length || ex.untried) {
+    const why = [...ex.cut.slice(0, 3), ...(ex.untried ? [`${ex.untried} sequences not tried within the budget`] : [])].join('; ');
+    return { status: 'unknown', summary: `${target.text}: no firing sequence found within the model's bounds (${why}; ${ex.ms} ms)`, trace: [] };
+  }
+  return {
+    status: 'refuted',
+    summary: `${target.text} fires on no sequence of up to ${maxLen} entry points from the setup (${ex.quiet} sequences explored, ${ex.ms} ms)`,
+    trace: [],
+  };
 }
 
 /** Ordered selections of n distinct middles (order matters: a writer before or after a worker). */
@@ -152,6 +172,8 @@ export interface SetupSnapshot {
   /** Objects passed to the setup entry, by struct type: later entries get the same ones. */
   byType: Map<string, Value>;
   marks: Set<TraceNode>;
+  /** Fields of the setup's arguments that point to the target object (`dev->iommu_group`). */
+  links: { obj: number; field: string }[];
   ms: number;
 }
 
@@ -187,7 +209,17 @@ export function runSetup(index: TreeIndex, target: WarnTarget, setup: IrFunction
     },
   });
   if (!res.witness) return { why: `${setup.name}() never returned with a ${target.struct} set up (${res.bounds.join('; ') || `${res.states} states`})` };
-  return { m, state: res.witness, byType, marks, ms: res.ms };
+  const w = res.witness;
+  const obj = allocated(w, target.struct)!;
+  const links: { obj: number; field: string }[] = [];
+  for (const v of byType.values()) {
+    if (v.k !== 'ptr') continue;
+    for (const [f, fv] of Object.entries(w.objs[v.obj]?.fields ?? {})) {
+      const n = normV(w, fv);
+      if (n.k === 'ptr' && n.obj === obj) links.push({ obj: v.obj, field: f });
+    }
+  }
+  return { m, state: w, byType, marks, links, ms: res.ms };
 }
 
 /** Runs the entries after the setup one after the other on T0, over the setup's objects; queued work runs on worker threads. */
@@ -249,7 +281,9 @@ export function runSequence(target: WarnTarget, snap: SetupSnapshot, seq: IrFunc
   const res = explore(m, s, {
     spontaneous: [],
     onEvent(ev: ModelEvent, st: State): boolean {
-      const phase = st.events.filter((e) => e.kind === 'return' && e.thread === 'T0').length;
+      // Entries finished so far, counting this event (one step may hold the WARN and the entry's return).
+      const upTo = st.events.indexOf(ev);
+      const phase = st.events.slice(0, upTo + 1).filter((e) => e.kind === 'return' && e.thread === 'T0').length;
       if (ev.kind === 'return' && ev.thread !== 'T0') {
         // The worker of settled mode finished: the next entry starts.
         const target0 = allocated(st, target.struct);
@@ -267,6 +301,12 @@ export function runSequence(target: WarnTarget, snap: SetupSnapshot, seq: IrFunc
         const txt = stateText(st, target, target0, ptrField(m, st, target0));
         mark(st, done, `${call(done)} returns${txt ? `  [${txt}]` : ''}`);
         if (phase >= seq.length) return false;
+        // An entry that left a link of the setup (`dev->iommu_group`) pointing to something the model made up
+        // (a call it could not follow) has lost the objects of the sequence: the path goes no further.
+        if (snap.links.some((l) => {
+          const v = st.objs[l.obj]?.fields[l.field];
+          return v !== undefined && normV(st, v).k === 'sym';
+        })) return false;
         const seen = carried.get(phase) ?? new Set<string>();
         carried.set(phase, seen);
         const h = hashState(st);
@@ -279,7 +319,8 @@ export function runSequence(target: WarnTarget, snap: SetupSnapshot, seq: IrFunc
       if ((ev.kind === 'warn' || ev.kind === 'bug') && ev.file === target.fn.file && ev.line === target.line && phase === seq.length - 1) {
         // Only on the state the sequence built: a value the model left open (`?x`) means the WARN read another object.
         if (/= \?/.test(ev.detail)) return false;
-        obj = allocated(st, target.struct);
+        // (The same step may have gone on to free the object.)
+        obj = allocated(st, target.struct, true);
         return obj !== null;
       }
       return false;
@@ -345,9 +386,9 @@ function healthy(m: Machine, s: State, obj: number, fields: string[]): boolean {
 }
 
 /** The live object of `type` the setup allocated (the newest one). */
-function allocated(s: State, type: string): number | null {
+function allocated(s: State, type: string, freedToo = false): number | null {
   let best: number | null = null;
-  for (const o of Object.values(s.objs)) if (o.origin === 'zero' && !o.freed && o.type === type) best = o.id;
+  for (const o of Object.values(s.objs)) if (o.origin === 'zero' && (freedToo || !o.freed) && o.type === type) best = o.id;
   return best;
 }
 
