@@ -64,10 +64,14 @@ export function confirm(findings: Finding[], index: TreeIndex, config: Config, m
   if (!model || config.model === false) {
     return findings.map((f) => ({
       ...f,
+      function: f.function ?? enclosingFunction(index, f.file, f.line),
       confirmation: { status: 'unknown', summary: 'not confirmed: the model was turned off (--no-model)', trace: [] },
     }));
   }
-  return confirmAll(findings, index, config.limits.model);
+  return confirmAll(findings, index, config.limits.model).map((f) => ({
+    ...f,
+    function: f.function ?? enclosingFunction(index, f.file, f.line),
+  }));
 }
 
 /** The source text of a function as it stands in a view: how lint tells which functions a series touched. */
@@ -75,4 +79,9 @@ export function functionText(view: TreeView, fn: IrFunction): string {
   const text = view.read(fn.file) ?? '';
   const lines = text.split('\n');
   return lines.slice(fn.pos.line - 1, fn.pos.endLine).join('\n');
+}
+
+/** The function whose body holds a line (findings may leave it out of their id, e.g. warn-reachable). */
+export function enclosingFunction(index: TreeIndex, file: string, line: number): string | null {
+  return index.functionsIn(file).find((fn) => fn.pos.line <= line && line <= fn.pos.endLine)?.name ?? null;
 }

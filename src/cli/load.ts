@@ -62,8 +62,22 @@ export async function loadPatchSeries(
   });
   const { series: all } = assembleSeries(messages);
   const series = chooseSeries(all, inputs);
-  requireComplete(series);
+  if (isLeadingPart(series)) {
+    // An author checks the first patches before the rest exist or are sent:
+    // a leading part applies on its own. A gap in the middle does not.
+    const last = series.patches.length;
+    io.stderr(`kreview: note: the input holds patches 1-${last} of ${series.total} of "${series.title}"; analysing those\n`);
+  } else {
+    requireComplete(series);
+  }
   const total = series.patches.length === 1 && series.total === 1 ? 1 : series.total;
   const patches = series.patches.map((pm) => patchSource(pm, total));
   return { series, patches };
+}
+
+/** Patches 1..k of a series of N (k < N), with no cover letter needed and none missing before k. */
+function isLeadingPart(s: Series): boolean {
+  if (s.missing.length === 0 || s.patches.length === 0) return false;
+  const idx = s.patches.map((p) => p.tag.index ?? 0);
+  return idx.every((v, i) => v === i + 1) && s.missing.every((m) => m > idx.length);
 }

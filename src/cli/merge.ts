@@ -1,7 +1,7 @@
 /**
  * `kreview merge`: joins the JSON reports of `scan --shard I/N` runs into
- * one report, as if one unsharded scan had run. Findings are keyed by their
- * stable id, patches by Message-ID and position.
+ * one report, as if one unsharded scan had run. Patches are keyed by
+ * Message-ID and position; findings collapse only when they are exact copies.
  */
 import { readFileSync } from 'node:fs';
 import { Report, type Finding, type PatchEntry } from '../report/schema.js';
@@ -36,7 +36,9 @@ export function mergeReports(reports: Report[]): Report {
   const findings = new Map<string, Finding>();
   for (const r of reports) {
     for (const p of r.patches) patches.set(`${p.series}\0${p.messageId ?? ''}\0${p.index}`, p);
-    for (const f of r.findings) findings.set(f.id, f);
+    // Ids are stable per finding, not unique per report: two series of one
+    // scan may both introduce the same finding. Only exact copies collapse.
+    for (const f of r.findings) findings.set(JSON.stringify(f), f);
   }
   return canonical({ version: 1, patches: [...patches.values()], findings: [...findings.values()] });
 }
@@ -46,7 +48,11 @@ export function canonical(r: Report): Report {
   return {
     version: 1,
     patches: [...r.patches].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)),
-    findings: [...r.findings].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    findings: [...r.findings].sort((a, b) => {
+      const ka = `${a.id}\0${a.file}\0${String(a.line).padStart(8, '0')}\0${a.patch?.index ?? 0}`;
+      const kb = `${b.id}\0${b.file}\0${String(b.line).padStart(8, '0')}\0${b.patch?.index ?? 0}`;
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    }),
   };
 }
 

@@ -48,7 +48,7 @@ export function senderOf(io: Io, root: string, from: string | undefined, configu
   if (env.GIT_AUTHOR_EMAIL) return `${env.GIT_AUTHOR_NAME ?? ''} <${env.GIT_AUTHOR_EMAIL}>`.trim();
   const git = (key: string) => {
     try {
-      return execFileSync('git', ['-C', root, 'config', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      return execFileSync('git', ['-C', root, 'config', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 }).trim();
     } catch {
       return '';
     }

@@ -11,7 +11,7 @@ import type { Series } from '../mail/schema.js';
 import type { Finding } from '../report/schema.js';
 import type { Config } from '../rules/config.js';
 import { applySeries } from '../parse/apply.js';
-import { analyse, functionText, type Analysis } from './analyse.js';
+import { analyse, enclosingFunction, functionText, type Analysis } from './analyse.js';
 import { describeFailure } from './apply-failure.js';
 
 export interface PatchOutcome {
@@ -114,5 +114,11 @@ export function changedFunctions(before: TreeIndex, after: TreeIndex, files: str
 /** Pre-existing findings that sit in functions the series changed (lint --all). */
 export function preexistingInChanged(a: SeriesAnalysis): Finding[] {
   const changed = changedFunctions(a.before.index, a.after.index, a.files);
-  return a.preexisting.filter((f) => f.function !== null && changed.has(`${f.file}\0${f.function}`));
+  // Some findings name no function (warn-reachable keeps its id stable when a
+  // WARN_ON moves between functions): place them by the line they sit on.
+  const enclosing = (f: Finding): string | null => f.function ?? enclosingFunction(a.after.index, f.file, f.line);
+  return a.preexisting.filter((f) => {
+    const fn = enclosing(f);
+    return fn !== null && changed.has(`${f.file}\0${fn}`);
+  });
 }

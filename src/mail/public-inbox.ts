@@ -12,13 +12,13 @@ import { InputError } from '../errors.js';
 /** A directory that is a git repository whose HEAD commit has a file `m` at its root. */
 export function isPublicInbox(dir: string): boolean {
   if (!existsSync(path.join(dir, 'HEAD')) && !existsSync(path.join(dir, '.git'))) return false;
-  const r = spawnSync('git', ['cat-file', '-e', 'HEAD:m'], { cwd: dir, stdio: 'ignore' });
+  const r = spawnSync('git', ['cat-file', '-e', 'HEAD:m'], { cwd: dir, stdio: 'ignore', timeout: 30_000 });
   return r.status === 0;
 }
 
 /** The commits of the archive, oldest first. */
 export function archiveCommits(dir: string): string[] {
-  const r = spawnSync('git', ['rev-list', '--reverse', 'HEAD'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync('git', ['rev-list', '--reverse', 'HEAD'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30, timeout: 300_000 });
   if (r.status !== 0) throw new InputError(`${dir}: not a readable git repository: ${(r.stderr || '').trim().split('\n')[0]}`);
   return r.stdout.split('\n').filter(Boolean);
 }

@@ -76,6 +76,8 @@ export class Machine {
    * same object finds it first.
    */
   preferAlias = false;
+  /** Record in the state that the entry thread executed the watched line (kept out of the state otherwise, so paths merge as before). */
+  trackWatched = false;
   /** Answer "already running" first when a wait meets a callback that may be pending from before. */
   preferRunning = false;
 
@@ -430,7 +432,7 @@ export class Exec {
         const w = this.m.watch;
         if (w && ins.pos.line === w.line && fn.file === w.file) {
           this.m.reached = true;
-          if (t.id === this.m.opts.entryThread) this.s.watched = true;
+          if (this.m.trackWatched && t.id === this.m.opts.entryThread) this.s.watched = true;
         }
         const r = this.execInstr(ins);
         if (r === 'blocked' || r === 'yield') return;

@@ -1200,6 +1200,11 @@ def(['PTR_ERR', 'ERR_PTR', 'PTR_ERR_OR_ZERO'], {
   run(x, args, ins) {
     const v = x.norm(arg(x, args, 0));
     if (ins.callee === 'PTR_ERR_OR_ZERO') return v.k === 'int' && v.v < 0 ? v : v.k === 'ptr' || v.k === 'null' ? ZERO : isErr(x, v) ? x.norm(v) : ZERO;
+    // ERR_PTR() is given an errno: a value known to be non-zero makes an error pointer
+    // (else IS_ERR() on it would be asked again, and a failed call could pass for a pointer).
+    if (ins.callee === 'ERR_PTR' && v.k === 'sym' && x.s.facts[`nz(s${v.id})`] === true && x.s.facts[`iserr(s${v.id})`] === undefined) {
+      x.s.facts[`iserr(s${v.id})`] = true;
+    }
     return v;
   },
 });

@@ -164,17 +164,20 @@ function warnReachable(group: Anchor[], ctx: CommentContext): string {
     .map((a, i) => {
       const f = a.finding;
       const later = a.appearsIn > a.raiseOn ? `once patch ${ctx.patchName(a.appearsIn)} is applied, ` : '';
-      const what = /\bBUG_ON\b/.test(a.text) ? 'BUG_ON()' : /WARN_ON_ONCE/.test(a.text) ? 'WARN_ON_ONCE()' : 'WARN_ON()';
+      // Under a related line (the entry point a patch adds) the WARN is not the quoted code: name it by its function.
+      const src = a.related === null ? a.text : f.message;
+      const kind = /\bBUG_ON\b/.test(src) ? 'BUG_ON()' : /WARN_ON_ONCE/.test(src) ? 'WARN_ON_ONCE()' : 'WARN_ON()';
+      const what = a.related === null || !f.function ? `this ${kind}` : `the ${kind} in ${f.function}()`;
       const when = whenItFires(f.message);
       const clause = /^(when|if|on|after|once|because|as soon as|whenever)\b/i.test(when) ? ` ${when}` : '';
       const extra = clause || !when ? '' : ` (${when})`;
       const lead = i === 0 ? 'Also, ' : '';
       if (confirmed(f)) {
-        let text = `${lead}${later}this ${what} fires${clause}${extra}, although nothing is wrong`;
+        let text = `${lead}${later}${what} fires${clause}${extra}, although nothing is wrong`;
         text += f.confirmation.trace.length ? ':\n\n' + witnessBlock(f.confirmation.trace) : '.';
         return upperFirst(text);
       }
-      return upperFirst(`${lead}${later}can this ${what} fire${clause}${extra}, although nothing is wrong?`);
+      return upperFirst(`${lead}${later}can ${what} fire${clause}${extra}, although nothing is wrong?`);
     })
     .join('\n\n');
 }

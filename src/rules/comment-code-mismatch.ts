@@ -322,7 +322,7 @@ function namespaces(ctx: RuleContext, file: string): Set<string> {
 /** Files under the tree root that mention `word` (git grep; null when the tree is not a git checkout). */
 function gitGrepFiles(root: string, word: string): string[] | null {
   try {
-    const out = execFileSync('git', ['-C', root, 'grep', '-lw', '-e', word, '--', '*.c', '*.h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 << 20 });
+    const out = execFileSync('git', ['-C', root, 'grep', '-lw', '-e', word, '--', '*.c', '*.h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 << 20, timeout: 120_000, killSignal: 'SIGKILL' });
     return out.split('\n').filter(Boolean);
   } catch (e) {
     const status = (e as { status?: number }).status;

@@ -21,7 +21,7 @@ let gh: FakeGithub;
 beforeAll(async () => {
   fx = buildFixturePull(1);
   // Pulls 2 and 3: the same commits on bases that carry a .kreview.json (valid, then broken).
-  const withConfig = new Map([...fx.base, ['.kreview.json', '{ "rules": { "sync-under-lock": "error" } }']]);
+  const withConfig = new Map([...fx.base, ['.kreview.json', '{ "rules": { "sync-under-lock": "info", "warn-reachable": "error" } }']]);
   const broken = new Map([...fx.base, ['.kreview.json', '{ "rules": ']]);
   gh = await startFakeGithub({
     owner: 'acme',
@@ -55,7 +55,16 @@ function headLine(file: string, fn: string, text: string): number {
   const start = lines.findIndex((l) => new RegExp(`^\\S.*\\b${fn}\\(`).test(l));
   const at = lines.findIndex((l, i) => i > start && l.includes(text));
   expect(start).toBeGreaterThanOrEqual(0);
+  expect(at).toBeGreaterThan(start);
   return at + 1;
+}
+
+/** 1-based line where function `fn` is defined in the pull request's head version of `file`. */
+function defLine(file: string, fn: string): number {
+  const lines = readFileSync(join(fx.dir, file), 'utf8').split('\n');
+  const start = lines.findIndex((l) => new RegExp(`^\\S.*\\b${fn}\\(`).test(l) && !l.trimEnd().endsWith(';'));
+  expect(start).toBeGreaterThanOrEqual(0);
+  return start + 1;
 }
 
 describe('kreview github', () => {
@@ -63,11 +72,23 @@ describe('kreview github', () => {
     const before = gh.requests.length;
     const r = await run(['acme/linux#1', '--api-url', gh.url, '--post', '--no-model']);
     expect(r.status).toBe(1);
-    // The deadlock the variant introduces, once per caller that holds group->mutex.
-    const deadlock = /^drivers\/iommu\/iommu\.c:\d+:\d+: warning: cancel_work_sync\(&gdev->work\) waits for iommu_group_device_quarantine_work\(\).*\[sync-under-lock\] \(patch 3\/3\)$/gm;
-    expect(r.out.match(deadlock)).toHaveLength(2);
-    expect(r.out).toContain('__iommu_group_remove_device');
-    expect(r.out).toContain('__iommu_probe_device');
+    const cancelLine = headLine('drivers/iommu/iommu.c', '__iommu_group_free_device', 'cancel_work_sync(&gdev->work);');
+    const warnLine = headLine('drivers/iommu/iommu.c', '__iommu_group_free_device', 'WARN_ON(group->owner_cnt');
+    const brokenLine = defLine('drivers/iommu/iommu.c', 'iommu_report_device_broken');
+    // The deadlock the variant introduces, on the cancel_work_sync() it adds under group->mutex...
+    const deadlock = new RegExp(
+      `^drivers/iommu/iommu\\.c:${cancelLine}:\\d+: error: cancel_work_sync\\(&gdev->work\\) waits for iommu_group_device_quarantine_work\\(\\).*__iommu_probe_device\\(\\) holds group->mutex.*\\[sync-under-lock\\] \\(patch 3/3\\)$`,
+      'gm',
+    );
+    expect(r.out.match(deadlock)).toHaveLength(1);
+    // ...and the WARN_ON in __iommu_group_free_device() that iommu_report_device_broken() makes reachable.
+    const warn = new RegExp(
+      `^drivers/iommu/iommu\\.c:${warnLine}:\\d+: warning: WARN_ON\\(group->owner_cnt .*fires when iommu_release_device\\(\\) runs after iommu_report_device_broken\\(\\).*\\[warn-reachable\\] \\(patch 3/3\\)$`,
+      'gm',
+    );
+    expect(r.out.match(warn)).toHaveLength(1);
+    expect(r.out.match(/^\S.*: (error|warning|info): .*\[[a-z-]+\] \(patch \d+\/\d+\)$/gm)).toHaveLength(2);
+    expect(r.out).toContain('2 findings; model: 0 confirmed, 0 refuted, 2 unknown');
     expect(r.err).toMatch(/note: no --tree: analysing against \d+ files of acme\/linux at [0-9a-f]{12}/);
 
     const reqs = gh.requests.slice(before);
@@ -84,27 +105,33 @@ describe('kreview github', () => {
     expect(review.event).toBe('COMMENT');
     expect(review.commit_id).toBe(fx.pull.headSha);
     expect(review.body).toContain('**kreview** found 2 issues');
-    // One comment for both findings, on the cancel_work_sync() the pull request adds to
-    // __iommu_group_free_device() (the line the findings are on, or the line of the diff they involve).
-    expect(review.comments).toHaveLength(1);
-    const c = review.comments[0]!;
-    expect(c).toMatchObject({
-      path: 'drivers/iommu/iommu.c',
-      line: headLine('drivers/iommu/iommu.c', '__iommu_group_free_device', 'cancel_work_sync(&gdev->work);'),
-      side: 'RIGHT',
-    });
-    expect(c.body).toContain('**warning: sync-under-lock** (commit 3/3)');
-    expect(c.body).toContain('cancel_work_sync(&gdev->work) waits for iommu_group_device_quarantine_work()');
-    expect(c.body.match(/<!-- kreview:[0-9a-f]+ -->/g)).toHaveLength(2);
-    expect(r.err).toMatch(/posted review \d+ on acme\/linux#1: 2 finding\(s\) inline in 1 comment\(s\), 0 in the review body/);
+    // One comment per finding: the deadlock on the cancel_work_sync() the pull request adds to
+    // __iommu_group_free_device(); the WARN_ON is on a line outside the diff, so its comment goes on
+    // the line of the diff it involves (the new iommu_report_device_broken()) and says where it is.
+    expect(review.comments).toHaveLength(2);
+    const [c, w] = review.comments as { path: string; line: number; side: string; body: string }[];
+    expect(c).toMatchObject({ path: 'drivers/iommu/iommu.c', line: cancelLine, side: 'RIGHT' });
+    expect(c!.body).toContain('**error: sync-under-lock** (commit 3/3)');
+    expect(c!.body).toContain('cancel_work_sync(&gdev->work) waits for iommu_group_device_quarantine_work()');
+    expect(c!.body).not.toContain('warn-reachable');
+    expect(c!.body.match(/<!-- kreview:[0-9a-f]{16} -->/g)).toHaveLength(1);
+    expect(w).toMatchObject({ path: 'drivers/iommu/iommu.c', line: brokenLine, side: 'RIGHT' });
+    expect(w!.body).toContain('**warning: warn-reachable** (commit 3/3)');
+    expect(w!.body).toContain(`Reported at \`drivers/iommu/iommu.c:${warnLine}\` in \`__iommu_group_free_device()\`, outside the diff`);
+    expect(w!.body).toContain('WARN_ON(group->owner_cnt || group->domain != group->default_domain) fires');
+    expect(w!.body).not.toContain('sync-under-lock');
+    expect(w!.body.match(/<!-- kreview:[0-9a-f]{16} -->/g)).toHaveLength(1);
+    expect(c!.body.match(/kreview:[0-9a-f]{16}/)![0]).not.toBe(w!.body.match(/kreview:[0-9a-f]{16}/)![0]);
+    expect(r.err).toMatch(/posted review \d+ on acme\/linux#1: 2 finding\(s\) inline in 2 comment\(s\), 0 in the review body/);
   });
 
   it('posts nothing on a re-run when every finding is already there', async () => {
     const r = await run(['https://github.com/acme/linux/pull/1', '--api-url', gh.url, '--post', '--no-model']);
     expect(r.status).toBe(1);
     expect(r.out).toContain('[sync-under-lock]');
+    expect(r.out).toContain('[warn-reachable]');
     expect(gh.reviews.get(1)).toHaveLength(1);
-    expect(gh.comments.get(1)).toHaveLength(1);
+    expect(gh.comments.get(1)).toHaveLength(2);
     expect(r.err).toContain('nothing new to post on acme/linux#1: 2 finding(s) already posted');
   });
 
@@ -116,10 +143,11 @@ describe('kreview github', () => {
     expect(doc.patches.map((p: { index: number; total: number; messageId: string }) => [p.index, p.total, p.messageId])).toEqual(
       fx.pull.commits.map((c, i) => [i + 1, 3, c.sha]),
     );
-    expect(doc.findings.map((f: { rule: string; file: string }) => [f.rule, f.file])).toEqual([
-      ['sync-under-lock', 'drivers/iommu/iommu.c'],
-      ['sync-under-lock', 'drivers/iommu/iommu.c'],
+    expect(doc.findings.map((f: { rule: string; file: string; line: number; function: string }) => [f.rule, f.file, f.line, f.function])).toEqual([
+      ['sync-under-lock', 'drivers/iommu/iommu.c', headLine('drivers/iommu/iommu.c', '__iommu_group_free_device', 'cancel_work_sync(&gdev->work);'), '__iommu_group_free_device'],
+      ['warn-reachable', 'drivers/iommu/iommu.c', headLine('drivers/iommu/iommu.c', '__iommu_group_free_device', 'WARN_ON(group->owner_cnt'), '__iommu_group_free_device'],
     ]);
+    expect(doc.findings.map((f: { confirmation: { status: string } }) => f.confirmation.status)).toEqual(['unknown', 'unknown']);
     expect(doc.findings.every((f: { patch: { index: number } }) => f.patch.index === 3)).toBe(true);
     expect(gh.requests.slice(before).some((q) => q.path.includes('/contents/'))).toBe(false);
     expect(r.err).toBe('');
@@ -128,13 +156,18 @@ describe('kreview github', () => {
   it('prints SARIF with --format sarif', async () => {
     const r = await run(['acme/linux#1', '--api-url', gh.url, '--tree', 'fixtures/iommu/tree', '--no-model', '--format', 'sarif']);
     const doc = JSON.parse(r.out);
-    expect(doc.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toEqual(['sync-under-lock', 'sync-under-lock']);
+    expect(doc.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toEqual(['sync-under-lock', 'warn-reachable']);
+    expect(doc.runs[0].results.map((x: { level: string }) => x.level)).toEqual(['error', 'warning']);
   });
 
   it("reads .kreview.json from the pull request's base when there is no --tree", async () => {
     const r = await run(['acme/linux#2', '--api-url', gh.url, '--no-model', '--format', 'json']);
     expect(r.status).toBe(1);
-    expect(JSON.parse(r.out).findings.map((f: { severity: string }) => f.severity)).toEqual(['error', 'error']);
+    // The defaults are error / warning (pull 1); the base's .kreview.json swaps them to info / error.
+    expect(JSON.parse(r.out).findings.map((f: { rule: string; severity: string }) => [f.rule, f.severity])).toEqual([
+      ['sync-under-lock', 'info'],
+      ['warn-reachable', 'error'],
+    ]);
     const bad = await run(['acme/linux#3', '--api-url', gh.url, '--no-model']);
     expect(bad.status).toBe(2);
     expect(bad.err).toMatch(/^kreview: error: acme\/linux#3: \.kreview\.json at bbbbbbbbbbbb: not valid JSON: /m);

@@ -57,11 +57,15 @@ describe('kreview review', () => {
       '00-iommu-arm-smmu-v3-quarantine-device-upon-atc.eml',
       '06-iommu-defer-iommu_group_free_device-to-be-outside.eml',
     ]);
-    expect(r.err).toContain(`wrote ${join(out, '06-iommu-defer-iommu_group_free_device-to-be-outside.eml')} (1 finding)`);
+    expect(r.err).toBe(
+      `kreview: wrote ${join(out, '00-iommu-arm-smmu-v3-quarantine-device-upon-atc.eml')} (2 findings)\n` +
+        `kreview: wrote ${join(out, '06-iommu-defer-iommu_group_free_device-to-be-outside.eml')} (2 findings)\n`,
+    );
     const text = readFileSync(join(out, '06-iommu-defer-iommu_group_free_device-to-be-outside.eml'), 'utf8');
     expect(text).toMatch(/^From: Rev Iewer <rev@example\.org>\n/);
     expect(text).toContain('\nIn-Reply-To: <06-of-11.1776381841.git.nchen@example.com>\n');
     expect(text).toContain("\n\nNit: this comment doesn't quite match the code below it:");
+    expect(text).toContain('\n\nAlso, once patch 07/11 ("iommu: Add iommu_report_device_broken() to\nquarantine a broken device") is applied, can this WARN_ON() fire when\n');
   });
 
   test('the sender comes from GIT_AUTHOR_* when --from is missing', async () => {

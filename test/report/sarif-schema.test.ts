@@ -134,14 +134,23 @@ describe('SARIF 2.1.0 output', () => {
     const io = memoryIo();
     const { series, patches } = await loadPatchSeries(io, ['fixtures/iommu/variant-no-defer.mbox'], { loreUrl: 'https://lore.invalid' });
     const a = analyseSeries(new DiskTree('fixtures/iommu/tree'), series, patches, defaultConfig());
-    const findings = confirm(a.introduced, a.after.index, defaultConfig(), false);
-    expect(findings.length).toBeGreaterThan(0);
+    // With the model on: both findings confirmed, the deadlock's summary a multi-line lockdep table.
+    const findings = confirm(a.introduced, a.after.index, defaultConfig(), true);
+    expect(findings.map((f) => [f.rule, f.function, f.confirmation.status])).toEqual([
+      ['sync-under-lock', '__iommu_group_free_device', 'confirmed'],
+      ['warn-reachable', '__iommu_group_free_device', 'confirmed'],
+    ]);
     writeReport(io, { format: 'sarif', showRefuted: false }, findings);
     const doc = JSON.parse(io.out);
     check(doc);
-    expect(doc.runs[0].results.map((r: { partialFingerprints: Record<string, string> }) => r.partialFingerprints['kreviewFindingId/v1'])).toEqual(
-      findings.map((f) => f.id),
-    );
-    expect(doc.runs[0].results.every((r: { ruleId: string }) => r.ruleId === 'sync-under-lock')).toBe(true);
+    const results = doc.runs[0].results as { ruleId: string; partialFingerprints: Record<string, string>; properties: Record<string, string> }[];
+    expect(results.map((r) => r.partialFingerprints['kreviewFindingId/v1'])).toEqual(findings.map((f) => f.id));
+    expect(results.map((r) => r.ruleId)).toEqual(['sync-under-lock', 'warn-reachable']);
+    expect(results.map((r) => r.properties.confirmation)).toEqual(['confirmed', 'confirmed']);
+    const summary = results[0]!.properties.confirmationSummary!;
+    expect(summary).toBe(findings[0]!.confirmation.summary);
+    expect(summary.split('\n').length).toBeGreaterThan(1);
+    expect(summary).toMatch(/CPU0/);
+    expect(summary).toMatch(/CPU1/);
   });
 });

@@ -72,6 +72,7 @@ export function runEntry(ctx: ScenarioContext, entry: IrFunction, o: EntryOption
   const bounds = o.bounds ? { ...ctx.bounds, ...o.bounds } : ctx.bounds;
   const m = new Machine(ctx.index, bounds, { concurrent: o.concurrent, allocFail: o.allocFail, entryThread: 'T0' });
   m.watch = o.watch;
+  m.trackWatched = !!o.prune;
   if (o.witnessFirst) {
     m.preferAlias = true;
     m.preferRunning = true;

@@ -254,8 +254,16 @@ function witnessFirst(
     const at = stackAt(threadStack(m, s, 'T0'), file, line);
     if (!at) return !!s.watched;
     if (t0.status === 'blocked' && t0.wait?.kind === 'async') {
-      const holds = Object.values(s.locks).some((l) => l.owner === 'T0' || l.readers.includes('T0'));
-      if (!holds) return true;
+      const held = Object.keys(s.locks).filter((k) => s.locks[k]!.owner === 'T0' || s.locks[k]!.readers.includes('T0'));
+      if (!held.length) return true;
+      // Another thread took a lock of the same class as one T0 holds, without
+      // blocking: a different instance (another object), the path of a
+      // non-aliasing choice; the witness is the one where they are the same.
+      const classes = new Set(held.map((k) => lockClass(s, k)));
+      for (const k in s.locks) {
+        const l = s.locks[k]!;
+        if (l.owner && l.owner !== 'T0' && classes.has(lockClass(s, k))) return true;
+      }
     }
     return false;
   };
@@ -265,8 +273,10 @@ function witnessFirst(
   for (const entry of entries) {
     if (seen.has(entry)) continue;
     seen.add(entry);
-    const left = deadline - Date.now();
-    if (left <= 0) break;
+    const now = Date.now();
+    if (now >= deadline) break;
+    // Each entry gets its share of what is left; an entry that finishes early leaves more to the others.
+    const left = Math.max(50, Math.floor((deadline - now) / (entries.length - seen.size + 1)));
     const run = runEntry(ctx, entry, {
       concurrent: true,
       allocFail: false,
@@ -282,4 +292,12 @@ function witnessFirst(
     if (c) return c;
   }
   return null;
+}
+
+/** A lock's class in the lockdep sense: the struct type and member it is, whatever the object. */
+function lockClass(s: State, key: string): string {
+  const m = /^o(\d+)(?:\.(.*))?$/.exec(key);
+  if (!m) return key;
+  const o = s.objs[Number(m[1])];
+  return o && o.type ? `${o.type}|${m[2] ?? ''}` : `${s.locks[key]?.name ?? key}`;
 }

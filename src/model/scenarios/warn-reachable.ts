@@ -449,10 +449,6 @@ function ptrField(m: Machine, s: State, obj: number): (f: string) => boolean {
   return (f) => isPointerType(m.types.pathType(t, f));
 }
 
-function fieldType(_t: WarnTarget, _f: string): string | null {
-  return null;
-}
-
 function lastState(nodes: TraceNode[], marks: Set<TraceNode>, fin: IrFunction): string | null {
   // The state when the final entry starts is the one printed when the entry before it returned.
   let lastReturn: string | null = null;

@@ -20,6 +20,9 @@ import { DECL_LINE_PCRE, declaredName, declaredNames } from './text-scan.js';
 
 export const C_FILE = /\.[ch]$/;
 
+/** Longest a single git command may take (a whole-kernel grep takes a second or two). */
+const GIT_TIMEOUT_MS = 120_000;
+
 const SKIP_DIRS = new Set(['node_modules', '.git', '.pc', '.repo']);
 
 export interface SearchOptions {
@@ -299,7 +302,7 @@ export class FileSearch {
     const r = spawnSync(
       'git',
       ['-c', 'core.quotePath=false', 'grep', '-I', '--no-color', '--heading', '--break', '-o', '-P', DECL_LINE_PCRE, '--', ...this.pathspecs()],
-      { cwd: this.view.root, encoding: 'utf8', maxBuffer: 1 << 30 },
+      { cwd: this.view.root, encoding: 'utf8', maxBuffer: 1 << 30, timeout: GIT_TIMEOUT_MS, killSignal: 'SIGKILL' },
     );
     this.stats.declBuilds++;
     this.stats.grepMs += performance.now() - t0;
@@ -350,7 +353,7 @@ export class FileSearch {
     const ids = [...new Set(identifiers.filter((s) => WORD.test(s)))];
     const missing = ids.filter((id) => !this.memo.has(id));
     if (missing.length) {
-      const found = this.gitInfo() ? this.gitMentions(missing) : this.scanMentions(missing);
+      const found = (this.gitInfo() && this.tryGit(() => this.gitMentions(missing))) || this.scanMentions(missing);
       const changed = this.view.changes();
       for (const id of missing) {
         const set = found.get(id) ?? new Set<string>();
@@ -441,8 +444,21 @@ export class FileSearch {
     return this.git;
   }
 
+  /**
+   * A git search that fails or times out is not fatal: the plain scan gives
+   * the same answer, only slower. (A git child that never reports back has
+   * been seen to leave spawnSync waiting forever under load.)
+   */
+  private tryGit<T>(f: () => T): T | null {
+    try {
+      return f();
+    } catch {
+      return null;
+    }
+  }
+
   private run(args: string[]): string | null {
-    const r = spawnSync('git', args, { cwd: this.view.root, encoding: 'utf8', maxBuffer: 1 << 30 });
+    const r = spawnSync('git', args, { cwd: this.view.root, encoding: 'utf8', maxBuffer: 1 << 30, timeout: GIT_TIMEOUT_MS, killSignal: 'SIGKILL' });
     if (r.error || r.status !== 0) return null;
     return r.stdout;
   }
@@ -459,6 +475,8 @@ export class FileSearch {
       cwd: this.view.root,
       encoding: 'utf8',
       maxBuffer: 1 << 30,
+      timeout: GIT_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
     });
     this.stats.greps++;
     this.stats.grepMs += performance.now() - t0;
