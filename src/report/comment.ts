@@ -54,9 +54,16 @@ function syncParts(a: Anchor): SyncParts | null {
   if (!m) return null;
   const lock = f.lock ?? /which takes (\S+?)[;,]/.exec(f.message)?.[1] ?? 'the lock';
   const holders: SyncParts['holders'] = [];
-  // The first "calls X with L held" is the holder's call; any further ones are steps down the chain.
-  const first = f.related.find((r) => /^calls .*? with \S+ held/.test(r.message) && r.function);
-  if (first) holders.push({ fn: first.function!, via: callName(/^calls (.*?) with /.exec(first.message)![1]!) });
+  // Each holder contributes its lock site ("L taken here") and then its call
+  // ("calls X with L held"); further "calls" entries are steps down the chain.
+  let expectHolder = true;
+  for (const r of f.related) {
+    if (/ (taken|asserted held) here$/.test(r.message)) expectHolder = true;
+    else if (expectHolder && r.function && /^calls .*? with \S+ held/.test(r.message)) {
+      if (!holders.some((h) => h.fn === r.function)) holders.push({ fn: r.function, via: callName(/^calls (.*?) with /.exec(r.message)![1]!) });
+      expectHolder = false;
+    }
+  }
   const through = /\(through (\w+)\(\)/.exec(f.message.split(/, which takes /)[0]!)?.[1] ?? null;
   if (holders.length === 0 && f.function) holders.push({ fn: f.function, via: through });
   return {

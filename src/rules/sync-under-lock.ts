@@ -31,15 +31,26 @@ export const syncUnderLock: Rule = {
       'A lock held on some paths only gives a warning.',
   },
   *check(ctx: RuleContext): Iterable<RawFinding> {
-    // One finding per wait, lock and callback, however many callers reach it holding the lock.
-    const seen = new Set<string>();
+    // One finding per wait, lock and callback, however many callers reach it
+    // holding the lock: later holders are merged into the first finding (their
+    // lock sites and calls as related locations, their names in the message),
+    // so the id stays one per wait and every holder is still named.
+    const byKey = new Map<string, { f: RawFinding; holders: string[] }>();
     const once = function* (it: Iterable<RawFinding>): Iterable<RawFinding> {
       for (const f of it) {
         const k = `${f.file}:${f.line}:${f.column}|${f.lock}|${f.statement}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        yield f;
+        const prev = byKey.get(k);
+        const holder = holderOf(f);
+        if (!prev) {
+          byKey.set(k, { f, holders: holder ? [holder] : [] });
+          continue;
+        }
+        if (!holder || prev.holders.includes(holder)) continue;
+        prev.holders.push(holder);
+        const have = new Set(prev.f.related.map((r) => `${r.file}:${r.line}:${r.message}`));
+        prev.f.related.push(...f.related.filter((r) => !have.has(`${r.file}:${r.line}:${r.message}`)));
       }
+      yield* [];
     };
     for (const fn of ctx.functions) {
       const flow = ctx.flow(fn);
@@ -66,8 +77,24 @@ export const syncUnderLock: Rule = {
       }
       yield* selfWaits(ctx, fn);
     }
+    for (const { f, holders } of byKey.values()) yield holders.length > 1 ? namingAll(f, holders) : f;
   },
 };
+
+/** The function named as holding the lock in a finding's message (`; X() holds L when it calls`). */
+function holderOf(f: RawFinding): string | null {
+  return /; (\w+)\(\) (?:holds|may hold) \S+ when it calls /.exec(f.message)?.[1] ?? null;
+}
+
+/** The message of a finding reached by several holders names them all. */
+function namingAll(f: RawFinding, holders: string[]): RawFinding {
+  const names = holders.map((h) => `${h}()`);
+  const list = names.length === 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  const message = f.message.replace(/; (\w+)\(\) (holds|may hold) (\S+) when it calls /, (_m, _h, verb: string, lock: string) =>
+    `; ${list} ${verb === 'holds' ? 'hold' : 'may hold'} ${lock} when they call `,
+  );
+  return { ...f, message };
+}
 
 /** A callee's wait seen from its caller: the waited object in the caller's terms, the call prepended. */
 function throughCall(w: WaitFact, callee: IrFunction, args: readonly Expr[], here: Step): WaitFact {

@@ -77,7 +77,7 @@ describe('kreview github', () => {
     const brokenLine = defLine('drivers/iommu/iommu.c', 'iommu_report_device_broken');
     // The deadlock the variant introduces, on the cancel_work_sync() it adds under group->mutex...
     const deadlock = new RegExp(
-      `^drivers/iommu/iommu\\.c:${cancelLine}:\\d+: error: cancel_work_sync\\(&gdev->work\\) waits for iommu_group_device_quarantine_work\\(\\).*__iommu_probe_device\\(\\) holds group->mutex.*\\[sync-under-lock\\] \\(patch 3/3\\)$`,
+      `^drivers/iommu/iommu\\.c:${cancelLine}:\\d+: error: cancel_work_sync\\(&gdev->work\\) waits for iommu_group_device_quarantine_work\\(\\).*__iommu_probe_device\\(\\) and __iommu_group_remove_device\\(\\) hold group->mutex.*\\[sync-under-lock\\] \\(patch 3/3\\)$`,
       'gm',
     );
     expect(r.out.match(deadlock)).toHaveLength(1);

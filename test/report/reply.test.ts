@@ -6,7 +6,8 @@ import { extractReviewComments } from '../../src/mail/reply.js';
 import { compareComments } from '../../src/report/compare.js';
 import type { SeriesAnalysis } from '../../src/cli/series-analysis.js';
 import type { Finding } from '../../src/report/schema.js';
-import { analysed, deadlockTrace, FIXTURES, IOMMU_C, lineIn } from './reply-fixture.js';
+import { analysed, deadlockTrace, FIXTURES, IOMMU_C, lineIn, TREE } from './reply-fixture.js';
+import { confirm, configFor, treeRoot } from '../../src/cli/analyse.js';
 
 const FROM = 'Rev Iewer <rev@example.org>';
 const DATE = new Date('2026-04-24T09:00:00Z');
@@ -74,48 +75,77 @@ describe('drafted replies on the v3 series', () => {
   test('the comment/code mismatch sits right under the comment block, the check quoted after it', () => {
     const body = mails[0]!.body;
     expect(body).toMatch(/> \+\t \*\/\n\nNit: this comment doesn't quite match the code below it: the comment\nallows group->domain to be NULL/);
-    expect(body).toMatch(/Should the comment or\nthe check change\?\n\n> \+\tif \(list_empty\(&group->devices\)\)\n> \+\t\tWARN_ON\(group->owner_cnt \|\|\n/);
+    // The WARN_ON point right below the comment is made at the same spot, before the check is quoted.
+    expect(body).toMatch(/Should the comment or\nthe check change\?\n\nAlso, once patch 07\/11 [\s\S]*?nothing is wrong\?\n\n> \+\tif \(list_empty\(&group->devices\)\)\n> \+\t\tWARN_ON\(group->owner_cnt \|\|\n/);
     const comments = extractReviewComments(body);
-    expect(comments).toHaveLength(1);
-    expect(comments[0]!.file).toBe(IOMMU_C);
-    expect(comments[0]!.quoted.at(-1)).toBe('+\t */');
+    expect(comments.map((c) => c.text.split(' ')[0])).toEqual(['Nit:', 'Also,']);
+    for (const c of comments) {
+      expect(c.file).toBe(IOMMU_C);
+      expect(c.quoted.at(-1)).toBe('+\t */');
+    }
   });
 
   test('a warn-reachable finding that 07/11 makes possible is raised on 06/11, under the same spot, naming 07/11', () => {
     const after = a.after.index.view.read(IOMMU_C)!;
-    const warn = lineIn(after, 'WARN_ON(group->owner_cnt ||', '__iommu_group_empty_assert_owner_cnt(struct');
-    const report = lineIn(after, 'iommu_report_device_broken(struct device *dev)', 'iommu_report_device_broken(struct device *dev)');
-    const f: Finding = {
-      id: 'warn1', rule: 'warn-reachable', severity: 'warning', file: IOMMU_C, line: warn, column: 3,
-      function: '__iommu_group_empty_assert_owner_cnt', lock: null,
-      message: 'WARN_ON(group->owner_cnt || group->domain != group->default_domain) fires when a quarantined device is removed as the last device of its group',
-      patch: { index: 7, total: 11 },
-      related: [{ file: IOMMU_C, line: report, function: 'iommu_report_device_broken', message: 'queues the quarantine work' }],
-      confirmation: {
-        status: 'confirmed', summary: 'WARN_ON fires',
-        trace: [
-          { thread: 'T0', file: IOMMU_C, line: 1, step: 'iommu_probe_device(dev)  [group->domain = default_domain]' },
-          { thread: 'T0', file: IOMMU_C, line: 1, step: 'iommu_report_device_broken(dev)' },
-          { thread: 'T1', file: IOMMU_C, line: 1, step: 'iommu_group_device_quarantine_work()  [group->domain = blocking_domain]' },
-          { thread: 'T0', file: IOMMU_C, line: 1, step: 'iommu_release_device(dev)  [WARN_ON fires: group->domain (blocking_domain) != group->default_domain]' },
-        ],
-      },
-    };
-    const out = draftReplies(a, [...findings, f], { from: FROM, date: DATE });
-    expect(out.map((m) => m.position)).toEqual([6]);
-    const body = out[0]!.body;
-    checkStyle(out[0]!);
-    expect(body).toContain('Also, once patch 07/11 ("iommu: Add iommu_report_device_broken() to');
-    expect(body).toContain('    T0: iommu_release_device(dev)  [WARN_ON fires:');
-    expect(body.indexOf('Also, once patch 07/11')).toBeGreaterThan(body.indexOf('Nit: this comment'));
-    expect(body.indexOf('Also, once patch 07/11')).toBeLessThan(body.indexOf('> +\t\tWARN_ON(group->owner_cnt ||'));
+    const warns = findings.filter((f) => f.rule === 'warn-reachable');
+    expect(warns).toHaveLength(1);
+    const w = warns[0]!;
+    expect(w.line).toBe(lineIn(after, 'WARN_ON(group->owner_cnt ||', '__iommu_group_empty_assert_owner_cnt(struct'));
+    expect(w.function).toBe('__iommu_group_empty_assert_owner_cnt');
+    expect(w.patch).toEqual({ index: 7, total: 11 });
+    expect(w.related.map((r) => r.function)).toContain('iommu_report_device_broken');
 
-    // Both of the human reviewer's points are matched by where they sit.
+    // Not confirmed (the model is off here): asked, under the comment, before the check is quoted.
+    const body = mails[0]!.body;
+    expect(mails[0]!.findings.map((f) => f.rule).sort()).toEqual(['comment-code-mismatch', 'warn-reachable']);
+    expect(body).toContain(
+      '\n\nAlso, once patch 07/11 ("iommu: Add iommu_report_device_broken() to\n' +
+        'quarantine a broken device") is applied, can this WARN_ON() fire when\n' +
+        'iommu_release_device() runs after iommu_report_device_broken() (and the\n' +
+        'work it queues, iommu_group_device_quarantine_work()), with\n' +
+        'group->owner_cnt = 0, group->domain = group->blocking_domain, although\n' +
+        'nothing is wrong?\n\n> +\tif (list_empty(&group->devices))\n',
+    );
+    expect(body.match(/can this WARN_ON\(\) fire/g)).toHaveLength(1);
+
+    // Confirmed (as the model reports it): stated, with the witness indented under it.
+    const trace = [
+      { thread: 'T0', file: IOMMU_C, line: 1, step: 'iommu_probe_device(dev)  [group->domain = default_domain]' },
+      { thread: 'T0', file: IOMMU_C, line: 1, step: 'iommu_report_device_broken(dev)' },
+      { thread: 'T1', file: IOMMU_C, line: 1, step: 'iommu_group_device_quarantine_work()  [group->domain = blocking_domain]' },
+      { thread: 'T0', file: IOMMU_C, line: 1, step: 'iommu_release_device(dev)  [WARN_ON fires: group->domain (blocking_domain) != group->default_domain]' },
+    ];
+    const confirmed = findings.map((f) =>
+      f.id === w.id ? { ...f, confirmation: { status: 'confirmed' as const, summary: 'WARN_ON fires', trace } } : f,
+    );
+    const out = draftReplies(a, confirmed, { from: FROM, date: DATE });
+    expect(out.map((m) => m.position)).toEqual([6]);
+    const cbody = out[0]!.body;
+    checkStyle(out[0]!);
+    expect(cbody).toContain(
+      '\n\nAlso, once patch 07/11 ("iommu: Add iommu_report_device_broken() to\n' +
+        'quarantine a broken device") is applied, this WARN_ON() fires when\n',
+    );
+    expect(cbody).toContain(
+      'nothing is wrong:\n\n' +
+        '    T0: iommu_probe_device(dev)  [group->domain = default_domain]\n' +
+        '    T0: iommu_report_device_broken(dev)\n' +
+        '    T1: iommu_group_device_quarantine_work()  [group->domain = blocking_domain]\n' +
+        '    T0: iommu_release_device(dev)  [WARN_ON fires: group->domain (blocking_domain) != group->default_domain]\n' +
+        '\n> +\tif (list_empty(&group->devices))\n',
+    );
+    expect(cbody).not.toContain('can this WARN_ON() fire');
+    expect(cbody.indexOf('Also, once patch 07/11')).toBeGreaterThan(cbody.indexOf('Nit: this comment'));
+
+    // Both of the human reviewer's points are matched by where they sit, and nothing else is said.
     const human = readFileSync(join(FIXTURES, 'replies/2026-04-23-re-v3-06-review.eml'), 'utf8');
-    const c = compareComments(extractReviewComments(body), extractReviewComments(human.slice(human.indexOf('\n\n') + 2)));
-    expect(c.onlyHuman).toEqual([]);
-    expect(c.matched.map((m) => m.human.text.split(' ')[0])).toEqual(['Nit:', 'Also,']);
-    expect(c.matched[1]!.kreview.text).toMatch(/^Also, once patch 07\/11/);
+    for (const b of [body, cbody]) {
+      const c = compareComments(extractReviewComments(b), extractReviewComments(human.slice(human.indexOf('\n\n') + 2)));
+      expect(c.onlyHuman).toEqual([]);
+      expect(c.onlyKreview).toEqual([]);
+      expect(c.matched.map((m) => m.human.text.split(' ')[0])).toEqual(['Nit:', 'Also,']);
+      expect(c.matched[1]!.kreview.text).toMatch(/^Also, once patch 07\/11/);
+    }
   });
 
   test('--summary: a reply to the cover letter that lists every patch', () => {
@@ -157,7 +187,7 @@ describe('drafted replies on the variant without the defer patch', () => {
     const sync = findings.filter((f) => f.rule === 'sync-under-lock');
     expect(sync.length).toBeGreaterThanOrEqual(1);
     const mails = draftReplies(a, findings, { from: FROM, date: DATE });
-    expect(mails.map((m) => m.fileName)).toEqual(['3-iommu-quarantine-a-device-reported-broken-by-its.eml'.replace(/^3/, '03')]);
+    expect(mails.map((m) => m.fileName)).toEqual(['03-iommu-quarantine-a-device-reported-broken-by-its.eml']);
     const body = mails[0]!.body;
     checkStyle(mails[0]!);
     expect(body).toMatch(/> \+\tcancel_work_sync\(&gdev->work\);\n\ncancel_work_sync\(\) waits for iommu_group_device_quarantine_work\(\), which\ntakes group->mutex\./);
@@ -168,17 +198,63 @@ describe('drafted replies on the variant without the defer patch', () => {
     expect(body.match(/waits for iommu_group_device_quarantine_work/g)).toHaveLength(1);
   });
 
+  test('the WARN_ON that the new entry point makes reachable is raised under it, naming the function of the WARN_ON', () => {
+    const warns = findings.filter((f) => f.rule === 'warn-reachable');
+    expect(warns).toHaveLength(1);
+    expect(warns[0]!.function).toBe('__iommu_group_free_device');
+    const m = draftReplies(a, findings, { from: FROM, date: DATE })[0]!;
+    checkStyle(m);
+    expect(m.findings.map((f) => f.rule).sort()).toEqual(['sync-under-lock', 'warn-reachable']);
+    // The function that 3/3 adds is quoted; the WARN_ON is not in the patch, so it is named, not "this".
+    expect(m.body).toContain(
+      '> +void iommu_report_device_broken(struct device *dev)\n\n' +
+        'Also, can the WARN_ON() in __iommu_group_free_device() fire when\n' +
+        'iommu_release_device() runs after iommu_report_device_broken() (and the\n' +
+        'work it queues, iommu_group_device_quarantine_work()), with\n' +
+        'group->owner_cnt = 0, group->domain = group->blocking_domain, although\n' +
+        'nothing is wrong?\n\n[ ... ]\n\nThanks,',
+    );
+    expect(m.body).not.toContain('this WARN_ON()');
+    expect(m.body.indexOf('Also, can the WARN_ON()')).toBeGreaterThan(m.body.indexOf("won't this deadlock?"));
+  });
+
   test('a confirmed deadlock is stated, with the CPU0/CPU1 table under the comment', () => {
     const confirmed = findings.map((f) =>
       f.rule === 'sync-under-lock'
         ? { ...f, confirmation: { status: 'confirmed' as const, summary: 'deadlock', trace: deadlockTrace(IOMMU_C) } }
         : f,
     );
-    const body = draftReplies(a, confirmed, { from: FROM, date: DATE })[0]!.body;
-    expect(body).toContain('so if the work is already running at that\npoint, this deadlocks:\n\n Possible unsafe locking scenario:');
+    const m = draftReplies(a, confirmed, { from: FROM, date: DATE })[0]!;
+    checkStyle(m);
+    const body = m.body;
+    expect(body).toMatch(/, so if the work is already running\sat that\spoint, this deadlocks:\n\n Possible unsafe locking scenario:\n\n/);
     expect(body).toContain('       CPU0                    CPU1\n       ----                    ----\n  lock(&group->mutex);\n');
-    expect(body).toContain('  lock((work_completion)(&gdev->work));\n\n *** DEADLOCK ***');
+    expect(body).toContain('  lock((work_completion)(&gdev->work));\n\n *** DEADLOCK ***\n\n[ ... ]\n');
     expect(body).not.toContain("won't this deadlock?");
+    // The WARN_ON point is still made, after the deadlock.
+    expect(body.indexOf('Also, can the WARN_ON() in __iommu_group_free_device() fire')).toBeGreaterThan(body.indexOf('*** DEADLOCK ***'));
+  });
+
+  test('with the model on, both points are confirmed and stated: the lockdep table, then the WARN_ON with its witness', () => {
+    const config = configFor(treeRoot(TREE), undefined);
+    const real = confirm(a.introduced, a.after.index, config, true);
+    const sync = real.find((f) => f.rule === 'sync-under-lock')!;
+    const warn = real.find((f) => f.rule === 'warn-reachable')!;
+    expect(sync.confirmation.status).toBe('confirmed');
+    expect(sync.confirmation.summary).toMatch(/^deadlock .*T0 waits for gdev->work held by T1; T1 waits for group->mutex held by T0/);
+    expect(sync.confirmation.summary).toContain('Possible unsafe locking scenario:');
+    expect(warn.confirmation.status).toBe('confirmed');
+    const m = draftReplies(a, real, { from: FROM, date: DATE })[0]!;
+    checkStyle(m);
+    const body = m.body;
+    expect(body).toMatch(/, so if the work is already running\sat that\spoint, this deadlocks:\n\n Possible unsafe locking scenario:\n\n       CPU0                    CPU1\n/);
+    expect(body).toContain('  lock((work_completion)(&gdev->work));\n\n *** DEADLOCK ***\n\n[ ... ]\n');
+    expect(body).toContain(
+      '> +void iommu_report_device_broken(struct device *dev)\n\n' +
+        'Also, the WARN_ON() in __iommu_group_free_device() fires when\n',
+    );
+    expect(body).toMatch(/although\snothing is wrong:\n\n    T0: iommu_probe_device\(dev\)\n[\s\S]*\n    T1: iommu_group_device_quarantine_work\(&gdev->work\)  \[work gdev->work runs on the worker T1\]\n[\s\S]*\n    T0: WARN_ON\(group->owner_cnt \|\| group->domain != group->default_domain\)  \[fires: [^\n]*\]\n\n\[ \.\.\. \]\n\nThanks,/);
+    expect(body).not.toMatch(/won't this deadlock\?|can the WARN_ON\(\)/);
   });
 
   test('a finding on a line the patch does not show is discussed after the quote, by function', () => {

@@ -277,4 +277,33 @@ void quiet_run(void)
 `;
     expect(lint({ 'a.c': other, 'b.c': mine }, { rule })).toEqual([]);
   });
+
+  it('one finding per wait when several callers hold the lock, naming every holder', () => {
+    const f = lint(PRELUDE + WORKER + `
+static void item_free(struct item *it)
+{
+	cancel_work_sync(&it->work);
+}
+
+void item_remove(struct item *it)
+{
+	mutex_lock(&it->grp->mutex);
+	item_free(it);
+	mutex_unlock(&it->grp->mutex);
+}
+
+void item_abort(struct item *it)
+{
+	mutex_lock(&it->grp->mutex);
+	it->grp->count = 0;
+	item_free(it);
+	mutex_unlock(&it->grp->mutex);
+}
+`, { rule });
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ function: 'item_free' });
+    expect(f[0]!.message).toMatch(/; item_remove\(\) and item_abort\(\) hold it->grp->mutex when they call item_free\(\)/);
+    const calls = f[0]!.related.filter((r) => r.message.startsWith('calls item_free(it) with'));
+    expect(calls.map((r) => r.function).sort()).toEqual(['item_abort', 'item_remove']);
+  });
 });
