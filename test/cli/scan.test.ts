@@ -94,3 +94,37 @@ describe('kreview scan', () => {
     expect(r.err).toMatch(/^kreview: error: .*not\.json: not a kreview report: /);
   });
 });
+
+describe('kreview scan, interrupted', () => {
+  it('Ctrl-C prints what was done so far and exits 130', async () => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const bin = join(ROOT, 'bin/kreview');
+    // The built CLI is what a user interrupts; the build is part of `npm ci`.
+    if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('dist/ is missing: run npm run build');
+    // Many copies of the two series, each its own thread, so the scan outlasts the signal.
+    const many = join(tmp, 'many.mbox');
+    const one = readFileSync(join(FIX, 'variant-no-defer.mbox'), 'latin1');
+    // Other ids and another sender each time: twelve series, not one sent twelve times.
+    const copies = Array.from({ length: 12 }, (_, i) =>
+      one.replace(/1777300000\.git\.rhale/g, `17773000${String(i).padStart(2, '0')}.git.rhale`).replace(/rhale@example\.net/g, `rhale${i}@example.net`),
+    );
+    writeFileSync(many, copies.join(''), 'latin1');
+    const child = spawn(process.execPath, [bin, 'scan', many, '--tree', TREE, '--no-model', '--jobs', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => {
+      err += d;
+      // Interrupt after the first series is done.
+      if (/\[1\/12\]/.test(err)) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(out).toMatch(/\nsummary: \d+ series /);
+    expect(out).toMatch(/\ninterrupted: \d+ series not analysed\n/);
+    const done = Number(/summary: (\d+) series/.exec(out)![1]);
+    expect(done).toBeGreaterThanOrEqual(1);
+    expect(done).toBeLessThan(12);
+  }, 60_000);
+});

@@ -79,7 +79,7 @@ struct priv {
 	int a_only;
 };
 `,
-  'drv/a.c': `// SPDX-License-Identifier: GPL-2.0
+  'drv/a.c': `// Written for the kreview tests
 #include "priv.h"
 
 static DEFINE_MUTEX(a_lock);
@@ -193,7 +193,7 @@ static struct holder h = {
 	.dw = __DELAYED_WORK_INITIALIZER(h.dw, holder_dfn, 0),
 };
 `,
-  'drv/b.c': `// SPDX-License-Identifier: GPL-2.0
+  'drv/b.c': `// Written for the kreview tests
 #include "priv.h"
 
 struct foo_ops *foo_default_ops;
@@ -224,7 +224,7 @@ static void foo_cb(void)
 {
 }
 `,
-  'other/c.c': `// SPDX-License-Identifier: GPL-2.0
+  'other/c.c': `// Written for the kreview tests
 int shared_fn(int x)
 {
 	return x;
@@ -246,13 +246,13 @@ static void priv_user(struct priv *p)
 	mutex_unlock(&p->lock);
 }
 `,
-  'other/x.c': `// SPDX-License-Identifier: GPL-2.0
+  'other/x.c': `// Written for the kreview tests
 int x_caller(void)
 {
 	return shared_fn(4);
 }
 `,
-  'other/typed.c': `// SPDX-License-Identifier: GPL-2.0
+  'other/typed.c': `// Written for the kreview tests
 #include <linux/foo.h>
 
 static void typed_work_fn(struct work_struct *work)
