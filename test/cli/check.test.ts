@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
+import { batches } from '../../src/cli/check.js';
 import { Report } from '../../src/report/schema.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kreview-check-'));
@@ -85,5 +86,11 @@ describe('kreview check', () => {
     const bad = await run(['check', '--tree', TREE, '--config', cfg]);
     expect(bad.status).toBe(2);
     expect(bad.err).toMatch(/^kreview: error: .*off\.json: /);
+  });
+
+  it('splits a large scope into ordered batches that cover every file once', () => {
+    const files = Array.from({ length: 7 }, (_, i) => `f${i}.c`);
+    expect(batches(files, 3)).toEqual([['f0.c', 'f1.c', 'f2.c'], ['f3.c', 'f4.c', 'f5.c'], ['f6.c']]);
+    expect(batches([], 3)).toEqual([[]]);
   });
 });
