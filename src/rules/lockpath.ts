@@ -6,6 +6,9 @@
  * is the fall-back identity when two paths cannot be matched.
  */
 import type { Expr, IrFunction } from '../parse/ir.js';
+import { exprText } from '../parse/expr-text.js';
+
+export { exprText };
 import type { TreeIndex } from '../parse/index/types.js';
 import type { Config } from './config.js';
 import type { LockKind } from './primitives.js';
@@ -98,44 +101,6 @@ export function normalize(e: Expr): Expr {
   }
 }
 
-/** The source-like text of an expression. */
-export function exprText(e: Expr): string {
-  switch (e.k) {
-    case 'id':
-      return e.name;
-    case 'num':
-      return e.text;
-    case 'str':
-      return JSON.stringify(e.value);
-    case 'null':
-      return 'NULL';
-    case 'bool':
-      return String(e.value);
-    case 'field':
-      return `${wrap(e.base)}${e.arrow ? '->' : '.'}${e.name}`;
-    case 'index':
-      return `${wrap(e.base)}[${exprText(e.index)}]`;
-    case 'unary':
-      return `${e.op}${wrap(e.arg)}`;
-    case 'binary':
-      return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
-    case 'cond':
-      return `${exprText(e.test)} ? ${exprText(e.then)} : ${exprText(e.else)}`;
-    case 'cast':
-      return `(${e.type})${wrap(e.arg)}`;
-    case 'sizeof':
-      return `sizeof(${e.text})`;
-    case 'container_of':
-      return `container_of(${exprText(e.ptr)}, ${e.type}, ${e.member})`;
-    case 'unknown':
-      return e.text;
-  }
-}
-
-function wrap(e: Expr): string {
-  const s = exprText(e);
-  return e.k === 'id' || e.k === 'field' || e.k === 'index' || e.k === 'num' || e.k === 'container_of' ? s : `(${s})`;
-}
 
 export function rootName(e: Expr): string | null {
   switch (e.k) {

@@ -6,6 +6,7 @@
  * one function matches `cancel_work_sync(&dev->work)` in another when both
  * roots are `struct group_device *`.
  */
+import { exprText } from '../expr-text.js';
 import type { Expr, IrFunction } from '../ir.js';
 import type { GlobalDef, StructDef } from './types.js';
 import { derefType, normType, pointerTo, structNameOf } from './ctype.js';
@@ -205,36 +206,4 @@ function stripAddr(e: Expr): Expr {
   return cur;
 }
 
-/** C-like text of an expression, for keys and messages. */
-export function exprText(e: Expr): string {
-  switch (e.k) {
-    case 'id':
-      return e.name;
-    case 'num':
-      return e.text;
-    case 'str':
-      return JSON.stringify(e.value);
-    case 'null':
-      return 'NULL';
-    case 'bool':
-      return String(e.value);
-    case 'field':
-      return `${exprText(e.base)}${e.arrow ? '->' : '.'}${e.name}`;
-    case 'index':
-      return `${exprText(e.base)}[${exprText(e.index)}]`;
-    case 'unary':
-      return `${e.op}${exprText(e.arg)}`;
-    case 'binary':
-      return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
-    case 'cond':
-      return `${exprText(e.test)} ? ${exprText(e.then)} : ${exprText(e.else)}`;
-    case 'cast':
-      return `(${e.type})${exprText(e.arg)}`;
-    case 'sizeof':
-      return `sizeof(${e.text})`;
-    case 'container_of':
-      return `container_of(${exprText(e.ptr)}, ${e.type}, ${e.member})`;
-    case 'unknown':
-      return e.text;
-  }
-}
+export { exprText };
