@@ -5,6 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Finding } from '../report/schema.js';
 import type { TreeView } from '../parse/tree.js';
 import type { IrFunction } from '../parse/ir.js';
@@ -14,6 +15,7 @@ import { runRules } from '../rules/engine.js';
 import { loadConfig, type Config } from '../rules/config.js';
 import { confirmAll } from '../model/confirm.js';
 import { InputError } from '../errors.js';
+import { recordPhase, recordScenario, settleIndex } from './timings.js';
 
 export interface AnalysisOptions {
   tree: string;
@@ -50,28 +52,54 @@ export function analyse(view: TreeView, files: string[], config: Config, functio
   // No `scope`: definitions, structs and callers live all over the tree
   // (include/ above all); the files under review are loaded eagerly.
   const index = createIndex(view, { maxFileBytes: config.limits.maxFileBytes });
+  let t0 = performance.now();
   index.loadFiles(files);
+  recordPhase('index', performance.now() - t0 - settleIndex(index));
   // Rules follow locks and callbacks anywhere in the tree, but a report is
   // about the files under review: a finding that lands elsewhere (a wait in
   // kernel/ reached from a driver) is not this run's to make.
   const inScope = new Set(files);
+  t0 = performance.now();
   const findings = runRules({ index, files, functions, config }).filter((f) => inScope.has(f.file));
+  recordPhase('rules', performance.now() - t0 - settleIndex(index));
   return { index, findings };
 }
 
+/** The model's summaries end in `[61 states, 2 paths, 5 ms]` or `(61 states, 5 ms)`. */
+const STATES = /[[(](\d+) states\b/;
+
 /** Fills in each finding's confirmation, unless the model is off. */
 export function confirm(findings: Finding[], index: TreeIndex, config: Config, model: boolean): Finding[] {
+  // Index work done since analyse() (lint's look at the touched functions) is not the model's.
+  settleIndex(index);
   if (!model || config.model === false) {
-    return findings.map((f) => ({
+    const out = findings.map((f): Finding => ({
       ...f,
       function: f.function ?? enclosingFunction(index, f.file, f.line),
       confirmation: { status: 'unknown', summary: 'not confirmed: the model was turned off (--no-model)', trace: [] },
     }));
+    settleIndex(index);
+    return out;
   }
-  return confirmAll(findings, index, config.limits.model).map((f) => ({
-    ...f,
-    function: f.function ?? enclosingFunction(index, f.file, f.line),
-  }));
+  // One finding at a time (confirmAll treats each on its own) so each scenario is timed.
+  return findings.map((finding) => {
+    const t0 = performance.now();
+    const [confirmed] = confirmAll([finding], index, config.limits.model);
+    const ms = performance.now() - t0 - settleIndex(index);
+    const f = { ...confirmed!, function: confirmed!.function ?? enclosingFunction(index, finding.file, finding.line) };
+    recordPhase('model', ms);
+    const states = STATES.exec(f.confirmation.summary);
+    recordScenario({
+      ms,
+      rule: f.rule,
+      function: f.function ?? undefined,
+      file: f.file,
+      finding: f.id,
+      status: f.confirmation.status,
+      ...(states ? { states: Number(states[1]) } : {}),
+    });
+    return f;
+  });
 }
 
 /** The source text of a function as it stands in a view: how lint tells which functions a series touched. */

@@ -1,12 +1,19 @@
 /**
  * `kreview check [PATH...]`: the rules over a tree as it is, no patch.
+ * With --jobs N > 1 the batches run on N worker threads; the report is the
+ * same, byte for byte, as with one.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Piscina } from 'piscina';
 import { DiskTree } from '../parse/disk-tree.js';
 import { listCFiles } from '../parse/index/files.js';
-import { analyse, confirm, configFor, treeRoot } from './analyse.js';
+import { KreviewError } from '../errors.js';
+import { configFor, treeRoot } from './analyse.js';
+import { checkBatch, type CheckBatchJob, type CheckBatchResult } from './check-batch.js';
 import { exitStatus, writeReport, type FailOn, type Format } from './output.js';
 import type { Io } from './io.js';
-import type { Finding } from '../report/schema.js';
 
 export interface CheckOptions {
   tree: string;
@@ -16,6 +23,10 @@ export interface CheckOptions {
   showRefuted?: boolean;
   model: boolean;
   jobs?: number;
+  /** Files per batch (tests; default BATCH_FILES). */
+  batchFiles?: number;
+  /** The worker module (tests run the sources, whose worker is only in dist/); must exist when given. */
+  workerFile?: URL;
 }
 
 export async function runCheck(io: Io, paths: string[], opts: CheckOptions): Promise<number> {
@@ -26,14 +37,106 @@ export async function runCheck(io: Io, paths: string[], opts: CheckOptions): Pro
   // index: every batch still looks things up across the whole tree, so what
   // is found does not change, but memory is bounded by the batch, not by the
   // subsystem (drivers/net/wireless at once exceeds node's default heap).
-  const confirmed: Finding[] = [];
-  for (const batch of batches(files, BATCH_FILES)) {
-    const { index, findings } = analyse(new DiskTree(root), batch, config);
-    confirmed.push(...confirm(findings, index, config, opts.model));
-    for (const s of index.skipped()) io.stderr(`kreview: warning: skipped ${s.file}: ${s.reason}\n`);
+  // The batches do not depend on --jobs, so neither does the report.
+  const jobs: CheckBatchJob[] = batches(files, opts.batchFiles ?? BATCH_FILES).map((batch) => ({
+    root,
+    config,
+    model: opts.model,
+    files: batch,
+  }));
+
+  // Results are kept by batch and reported in batch order, whichever thread finishes first.
+  const results: (CheckBatchResult | undefined)[] = new Array(jobs.length);
+  let warned = 0;
+  const settle = (i: number, r: CheckBatchResult) => {
+    results[i] = r;
+    // Warnings come out in batch order too, as soon as every earlier batch is in.
+    for (; warned < jobs.length && results[warned]; warned++) {
+      for (const s of results[warned]!.skipped) io.stderr(`kreview: warning: skipped ${s.file}: ${s.reason}\n`);
+    }
+  };
+
+  // Ctrl-C stops the hand-out of batches; those in progress finish, then
+  // what was done is reported (exit 130). A second Ctrl-C finds no listener
+  // and ends the process at once.
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    io.stderr('kreview: interrupted: finishing the batches in progress (Ctrl-C again to stop at once)\n');
+  };
+  process.once('SIGINT', onSigint);
+  // A batch that met bad input ends the run too (its error is reported below).
+  const halted = () => interrupted || results.some((r) => r?.error);
+  try {
+    const workerFile = opts.workerFile ?? new URL('./check-worker.js', import.meta.url);
+    const threads = Math.min(Math.max(1, opts.jobs ?? 1), jobs.length);
+    if (threads > 1 && (opts.workerFile || existsSync(fileURLToPath(workerFile)))) {
+      await onWorkers(workerFile, threads, jobs, settle, halted);
+    } else {
+      for (const [i, job] of jobs.entries()) {
+        if (halted()) break;
+        settle(i, checkBatch(job));
+        // Let a pending SIGINT in, and tree-sitter's finalizers free the batch's trees.
+        await nextTurn();
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
   }
+
+  const failed = results.find((r) => r?.error);
+  if (failed?.error && !interrupted) throw new KreviewError(failed.error.message, failed.error.exitCode);
+  const done = results.filter((r): r is CheckBatchResult => r !== undefined);
+  const confirmed = done.flatMap((r) => r.findings);
   const shown = writeReport(io, { format: opts.format, showRefuted: Boolean(opts.showRefuted) }, confirmed);
+  if (interrupted) {
+    const analysed = jobs.reduce((n, j, i) => n + (results[i] ? j.files.length : 0), 0);
+    io.stderr(`kreview: interrupted: ${analysed} of ${files.length} files analysed, the report above covers only those\n`);
+    return 130;
+  }
   return exitStatus(shown, opts.failOn);
+}
+
+/**
+ * Runs the batches on a pool of `threads` workers, handing a batch to a
+ * thread when it is free. Ctrl-C (`stopped()`) or a failed batch stops the
+ * hand-out, and the batches in progress are left to finish: a worker
+ * terminated in the middle of a tree-sitter call takes the whole process down
+ * with SIGABRT (the binding throws a C++ exception nothing catches), so the
+ * pool is only destroyed when idle. Throws the first failure.
+ */
+async function onWorkers(
+  workerFile: URL,
+  threads: number,
+  jobs: CheckBatchJob[],
+  settle: (i: number, r: CheckBatchResult) => void,
+  stopped: () => boolean,
+): Promise<void> {
+  const pool = new Piscina({ filename: workerFile.href, minThreads: threads, maxThreads: threads });
+  let next = 0;
+  let failure: { err: unknown } | null = null;
+  const lane = async () => {
+    while (next < jobs.length && !failure && !stopped()) {
+      const i = next++;
+      try {
+        settle(i, (await pool.run(jobs[i])) as CheckBatchResult);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: threads }, lane));
+  } finally {
+    await pool.destroy().catch(() => undefined);
+  }
+  if (failure) throw workerError((failure as { err: unknown }).err);
+}
+
+/** A worker's error arrives as a plain Error (its class does not cross threads): say where it came from. */
+function workerError(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  return new Error(`a check worker failed: ${message}`);
 }
 
 const BATCH_FILES = 150;

@@ -19,6 +19,7 @@ import { runCompare } from './compare.js';
 import { runGithub } from './github.js';
 import { runScan } from './scan.js';
 import { runMerge } from './merge.js';
+import { timed } from './timings.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -82,13 +83,19 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
       .option('--all', 'also report findings already present in the functions the series touches')
       .option('--lore-url <base>', 'public-inbox base URL for Message-ID inputs', 'https://lore.kernel.org/all'),
   ).action(async (inputs: string[], opts) => {
-    io.status = await runLint(io, inputs, opts);
+    io.status = await timed(io, () => runLint(io, inputs, opts));
   });
 
   analysisOptions(
     program
       .command('check')
       .summary('analyse a C tree or files as they are, with no patch')
+      .description(
+        'Run the rules over the C files under the paths as they are (no patch), a batch of 150 files at a ' +
+          'time, each looking things up across the whole tree. With --jobs N the batches run on N worker ' +
+          'threads (default 1); the report is the same as with one. Ctrl-C lets the batches in progress finish and ' +
+          'reports what was done so far (exit 130); a second Ctrl-C stops at once.',
+      )
       .argument('[path...]', 'files or directories inside the tree (default: the whole tree)')
       .addOption(FORMAT())
       .addOption(
@@ -97,7 +104,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
           .default('warning'),
       ),
   ).action(async (paths: string[], opts) => {
-    io.status = await runCheck(io, paths, opts);
+    io.status = await timed(io, () => runCheck(io, paths, opts));
   });
 
   analysisOptions(
@@ -118,7 +125,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
       .option('--shard <I/N>', 'take only the I-th of N deterministic slices of the series (merge the outputs with kreview merge)')
       .option('--lore-url <base>', 'public-inbox base URL for Message-ID inputs', 'https://lore.kernel.org/all'),
   ).action(async (inputs: string[], opts) => {
-    io.status = await runScan(io, inputs, opts);
+    io.status = await timed(io, () => runScan(io, inputs, opts));
   });
 
   program
@@ -145,7 +152,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
       .option('--summary', 'also draft a reply to the cover letter that sums up the whole series')
       .option('--lore-url <base>', 'public-inbox base URL for Message-ID inputs', 'https://lore.kernel.org/all'),
   ).action(async (inputs: string[], opts) => {
-    io.status = await runReview(io, inputs, opts);
+    io.status = await timed(io, () => runReview(io, inputs, opts));
   });
 
   program
@@ -230,7 +237,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
         .default('warning'),
     )
     .action(async (ref: string, opts) => {
-      io.status = await runGithub(io, ref, opts);
+      io.status = await timed(io, () => runGithub(io, ref, opts));
     });
 
   program

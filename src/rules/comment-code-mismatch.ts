@@ -30,6 +30,10 @@ export const commentCodeMismatch: Rule = {
       'lists them), the lock a caller must hold (Caller must hold X, called with X held, kernel-doc Context:), and ' +
       'names of functions or fields that no longer exist. Either the comment or the code is wrong.',
   },
+  wantsCallersOf(fn: IrFunction): boolean {
+    // lockClaims() below looks at the callers of functions whose comment claims a lock.
+    return commentsOf(fn).some((c) => parseLockClaim(plain(c)) !== null);
+  },
   *check(ctx: RuleContext): Iterable<RawFinding> {
     for (const fn of ctx.functions) {
       const comments = commentsOf(fn);

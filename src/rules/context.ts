@@ -45,6 +45,11 @@ export interface RuleContext {
 export interface Rule {
   meta: RuleMeta;
   check(ctx: RuleContext): Iterable<RawFinding>;
+  /**
+   * Whether check() will ask for the callers of `fn`: the engine looks them
+   * all up in one search before the rules run, instead of one search each.
+   */
+  wantsCallersOf?(fn: IrFunction, ctx: RuleContext): boolean;
 }
 
 export function at(site: Site | Step, message: string): Related {

@@ -47,6 +47,8 @@ interface Pending {
   mode: LockMode;
   when: 'nonzero' | 'zero';
   site: Site;
+  /** Already maybe-held (a callee's conditional acquire): the other edge clears it. */
+  maybe?: boolean;
 }
 
 export interface State {
@@ -57,8 +59,12 @@ export interface State {
 /** What calling another function does to the caller's locks (from the callee's summary). */
 export interface CallEffect {
   acquires: { lock: LockRef; mode: LockMode; site: Site }[];
-  /** Held at some of the callee's returns only (a conditional acquire, e.g. on success). */
-  maybeAcquires?: { lock: LockRef; mode: LockMode; site: Site }[];
+  /**
+   * Held at some of the callee's returns only (a conditional acquire, e.g. on
+   * success); `when` says which return values mean held, where the callee's
+   * returns tell (NULL or an error code on the paths that did not lock).
+   */
+  maybeAcquires?: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero' }[];
   releases: LockRef[];
 }
 
@@ -129,6 +135,28 @@ function join(a: State | undefined, b: State): { state: State; changed: boolean 
 function set(s: State, lock: LockRef, states: number, mode: LockMode, site: Site | null, assumed = false): void {
   const cur = s.locks.get(lock.key);
   s.locks.set(lock.key, { lock: cur?.lock ?? lock, states, mode, site: site ?? cur?.site ?? null, assumed });
+}
+
+/**
+ * A function that returns with a lock held that its caller cannot name
+ * (`base = lock_timer_base(timer, &flags)` takes `base->lock` of a local
+ * of its own) is followed by an unlock of that lock under the caller's
+ * name for it. Nothing held by that name: release the held lock of
+ * unknown root and the same class instead, rather than leave it held
+ * for ever and report it in every caller up the tree.
+ */
+function releaseReturned(s: State, lock: LockRef): boolean {
+  if (!lock.cls || (lock.root !== 'local' && lock.root !== 'unknown')) return false;
+  let done = false;
+  for (const f of s.locks.values()) {
+    // Unknown root, or an element of an array picked by an index the holder computed.
+    const unnamed = f.lock.root === 'unknown' || f.lock.key.includes('[');
+    if (!unnamed || f.lock.cls !== lock.cls || !(f.states & H)) continue;
+    if (f.lock.kind && lock.kind && f.lock.kind !== lock.kind) continue;
+    set(s, f.lock, R, f.mode, null);
+    done = true;
+  }
+  return done;
 }
 
 /** Locks an assert-like call claims are held: `lockdep_assert_held(&x)`, `lockdep_assert(lockdep_is_held(&x))`. */
@@ -238,6 +266,7 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
     const lock = lockOfArgs(ins.args, scope, relp.kind);
     if (!lock) return;
     const cur = s.locks.get(lock.key);
+    if ((!cur || cur.states === E) && releaseReturned(s, lock)) return;
     if (!cur || cur.states === E) entryHeld.add(lock.key);
     set(s, lock, R, cur?.mode ?? 'excl', null);
     return;
@@ -263,6 +292,7 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
   if (eff) {
     for (const r of eff.releases) {
       const cur = s.locks.get(r.key);
+      if ((!cur || cur.states === E) && releaseReturned(s, r)) continue;
       if (!cur || cur.states === E) entryHeld.add(r.key);
       set(s, r, R, cur?.mode ?? 'excl', null);
     }
@@ -270,6 +300,7 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
     for (const a of eff.maybeAcquires ?? []) {
       const cur = s.locks.get(a.lock.key);
       set(s, a.lock, (cur?.states ?? E) | H, a.mode, a.site);
+      if (a.when && ins.result?.k === 'id') s.pending.set(ins.result.name, { lock: a.lock, mode: a.mode, when: a.when, site: a.site, maybe: true });
     }
   }
 }
@@ -317,6 +348,7 @@ function edgeState(s: State, t: Terminator, which: number): State {
   const acquired = p.when === 'nonzero' ? nonzero : !nonzero;
   if (t.then === t.else) return out;
   if (acquired) set(out, p.lock, H, p.mode, p.site);
+  else if (p.maybe) set(out, p.lock, E, p.mode, null);
   return out;
 }
 

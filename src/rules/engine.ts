@@ -37,7 +37,12 @@ export function functionsUnderReview(index: TreeIndex, files: string[], names?: 
   return out;
 }
 
-export function makeContext(index: TreeIndex, config: Config, functions: IrFunction[], summaries = new Summaries(index, config)): RuleContext & { drain(): RawFinding[] } {
+export function makeContext(
+  index: TreeIndex,
+  config: Config,
+  functions: IrFunction[],
+  summaries = new Summaries(index, config, { keepFlow: ((set) => (fn: IrFunction) => set.has(fn))(new Set(functions)) }),
+): RuleContext & { drain(): RawFinding[] } {
   let reported: RawFinding[] = [];
   const flows = new Map<IrFunction, Flow>();
   return {
@@ -79,12 +84,17 @@ export function runRules(opts: RunOptions): Finding[] {
   const functions = functionsUnderReview(opts.index, opts.files, opts.functions);
   const ctx = makeContext(opts.index, opts.config, functions);
   ctx.summaries.prefetchCallees(functions);
+  const rules = (opts.rules ?? RULES).filter((r) => {
+    const setting = opts.config.rules[r.meta.id];
+    return setting !== false && setting !== 'off';
+  });
+  const wanted = new Set<string>();
+  for (const rule of rules) if (rule.wantsCallersOf) for (const fn of functions) if (rule.wantsCallersOf(fn, ctx)) wanted.add(fn.name);
+  if (wanted.size) opts.index.prefetchCallers?.([...wanted].sort());
   const out: Finding[] = [];
   const occurrences = new Map<string, number>();
   const seen = new Set<string>();
-  for (const rule of opts.rules ?? RULES) {
-    const setting = opts.config.rules[rule.meta.id];
-    if (setting === false || setting === 'off') continue;
+  for (const rule of rules) {
     const raws = [...rule.check(ctx), ...ctx.drain()];
     for (const raw of raws) {
       const severity = severityOf(opts.config, rule, raw);

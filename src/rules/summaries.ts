@@ -86,7 +86,7 @@ export interface Summary {
   /** Held at every return and not on entry. */
   acquires: { lock: LockRef; mode: LockMode; site: Site }[];
   /** Held at some returns only, not on entry (conditional acquire). */
-  maybeAcquires: { lock: LockRef; mode: LockMode; site: Site }[];
+  maybeAcquires: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero' }[];
   /** Released at every return, having been held on entry. */
   releases: LockRef[];
   waits: WaitFact[];
@@ -94,6 +94,16 @@ export interface Summary {
 }
 
 const MAX_DEPTH = 12;
+
+export interface SummaryOptions {
+  /**
+   * Functions whose per-statement lock states are kept with their summary
+   * (those the rules look at). Others keep only the summary: on a large
+   * tree, the states of every function in the transitive callee set are
+   * most of the memory. flowOf() recomputes a dropped flow on demand.
+   */
+  keepFlow?(fn: IrFunction): boolean;
+}
 const MAX_FACTS = 200;
 
 export class Summaries {
@@ -106,6 +116,7 @@ export class Summaries {
   constructor(
     readonly index: TreeIndex,
     readonly config: Config,
+    private readonly opts: SummaryOptions = {},
   ) {}
 
   resolve(name: string, fromFile: string): IrFunction | null {
@@ -136,6 +147,7 @@ export class Summaries {
     this.depth++;
     try {
       const s = this.compute(fn);
+      if (this.opts.keepFlow && !this.opts.keepFlow(fn)) s.flow = thin(s.flow);
       this.memo.set(fn, s);
       return s;
     } finally {
@@ -146,7 +158,8 @@ export class Summaries {
 
   /** The dataflow of a function with callee effects applied. */
   flowOf(fn: IrFunction): Flow {
-    return this.get(fn)?.flow ?? analyseFunction(makeScope(fn, this.index, this.config), this.hooks(fn));
+    const f = this.get(fn)?.flow;
+    return f && !THIN.has(f) ? f : analyseFunction(makeScope(fn, this.index, this.config), this.hooks(fn));
   }
 
   private hooks(fn: IrFunction) {
@@ -159,7 +172,7 @@ export class Summaries {
         return {
           acquires: s.acquires.map((a) => ({ lock: mapToCaller(a.lock, callee, call.args, scope), mode: a.mode, site: a.site })),
           releases: s.releases.map((l) => mapToCaller(l, callee, call.args, scope)),
-          maybeAcquires: s.maybeAcquires.map((a) => ({ lock: mapToCaller(a.lock, callee, call.args, scope), mode: a.mode, site: a.site })),
+          maybeAcquires: s.maybeAcquires.map((a) => ({ lock: mapToCaller(a.lock, callee, call.args, scope), mode: a.mode, site: a.site, when: a.when })),
         };
       },
     };
@@ -294,7 +307,8 @@ export class Summaries {
           releases.push(facts[0]!.lock);
         } else if (!flow.entryHeld.has(k)) {
           const f = facts.find((x) => x && x.states & H && !x.assumed && x.site);
-          if (f) maybeAcquires.push({ lock: f.lock, mode: f.mode, site: f.site! });
+          const when = heldWhen(flow.returns, k);
+          if (f) maybeAcquires.push({ lock: f.lock, mode: f.mode, site: f.site!, ...(when ? { when } : {}) });
         }
       }
     }
@@ -397,3 +411,39 @@ export function unavoidableBlocks(fn: IrFunction): Set<number> {
   return out;
 }
 
+/** `return 0`, `return NULL`, `return false`. */
+function zeroish(e: Expr | null): boolean {
+  return !!e && (e.k === 'null' || (e.k === 'num' && e.value === 0) || (e.k === 'bool' && !e.value) || (e.k === 'id' && e.name === 'NULL'));
+}
+
+/** `return -EINVAL`, `return -1`, `return 1`, `return true`, `return ERR_PTR(...)`-free constants only. */
+function nonzeroConst(e: Expr | null): boolean {
+  if (!e) return false;
+  if (e.k === 'num') return e.value !== 0;
+  if (e.k === 'bool') return e.value;
+  return e.k === 'unary' && e.op === '-' && (e.arg.k === 'num' || (e.arg.k === 'id' && /^E[A-Z0-9]+$/.test(e.arg.name)));
+}
+
+/**
+ * For a lock a function holds at some returns only: which return values
+ * say it is held. `if (!b) return NULL; lock(&b->lock); return b;` is held
+ * when the result is non-zero; `if (bad) return -EINVAL; lock(); return 0;`
+ * when it is zero. Undefined when the returns do not tell.
+ */
+function heldWhen(returns: Flow['returns'], key: string): 'nonzero' | 'zero' | undefined {
+  const held = returns.filter((r) => (r.state.locks.get(key)?.states ?? E) === H).map((r) => r.term.value);
+  const free = returns.filter((r) => !((r.state.locks.get(key)?.states ?? E) & H)).map((r) => r.term.value);
+  if (!held.length || !free.length || held.length + free.length !== returns.length) return undefined;
+  if (free.every(zeroish) && held.every((v) => v !== null && !zeroish(v))) return 'nonzero';
+  if (held.every(zeroish) && free.every(nonzeroConst)) return 'zero';
+  return undefined;
+}
+
+const THIN = new WeakSet<Flow>();
+
+/** A flow without its per-statement states: what a summary needs after it is computed. */
+function thin(f: Flow): Flow {
+  const t: Flow = { scope: f.scope, before: new Map(), atTerm: new Map(), returns: [], entryHeld: f.entryHeld };
+  THIN.add(t);
+  return t;
+}

@@ -30,6 +30,10 @@ export const syncUnderLock: Rule = {
       'Locks match by access path, or (as lockdep does) by class, the struct type and field; the message says which. ' +
       'A lock held on some paths only gives a warning.',
   },
+  wantsCallersOf(fn: IrFunction, ctx: RuleContext): boolean {
+    // fromCallers() below: functions that wait themselves.
+    return fn.blocks.some((b) => b.instrs.some((i) => i.op === 'call' && !!i.callee && !!waitPrim(i.callee, ctx.config)));
+  },
   *check(ctx: RuleContext): Iterable<RawFinding> {
     // One finding per wait, lock and callback, however many callers reach it
     // holding the lock: later holders are merged into the first finding (their
@@ -140,6 +144,9 @@ function* underLock(ctx: RuleContext, holder: IrFunction, st: State, w: WaitFact
       const mapped = mapToCaller(take.lock, cb, [w.arg], scope);
       const m = heldMatch(st, mapped, { may: true, mode: take.mode });
       if (!m) continue;
+      // A lock held on some paths only, that the holder cannot even name (it
+      // came back from a callee's local), is too weak a fact to report.
+      if (!m.must && m.fact.lock.root === 'unknown') continue;
       const key = `${m.fact.lock.key}|${t.callback}`;
       if (reported.has(key)) continue;
       reported.add(key);

@@ -275,8 +275,20 @@ export function planFor(index: TreeIndex, g: CallGraph, entries: IrFunction[], s
   return { setup, setupFields, middles, finals: lastFinals };
 }
 
+/**
+ * A sequence in which nothing runs between the setup entry and the entry
+ * that reaches the WARN says the object is born in the firing state. With
+ * a whole driver that is almost always the model's gap, not the driver's:
+ * setup runs only the code the tree shows, so fields that hardware reads,
+ * firmware or ops tables fill in stay unset. Only sequences in which
+ * another entry point (or a work it queued) changes the state are reported.
+ */
+export function changesState(seq: { entries: string[]; workers: string[] }): boolean {
+  return seq.entries.length > 2 || seq.workers.length > 0;
+}
+
 function* findingsOf(index: TreeIndex, fn: IrFunction, call: CallInstr, t: WarnTarget, plan: EntryPlan, ex: WarnExploration): Iterable<RawFinding> {
-  for (const seq of ex.firing) {
+  for (const seq of ex.firing.filter(changesState)) {
     const message = `${t.text} fires ${seq.explanation}`;
     const related: Related[] = [];
     for (const name of seq.entries) {

@@ -1,12 +1,14 @@
 /** `kreview check`: the rules over a tree as it is, in each output format. */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { batches } from '../../src/cli/check.js';
 import { Report } from '../../src/report/schema.js';
+import { generateTree } from '../../bench/generate.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kreview-check-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -92,5 +94,110 @@ describe('kreview check', () => {
     const files = Array.from({ length: 7 }, (_, i) => `f${i}.c`);
     expect(batches(files, 3)).toEqual([['f0.c', 'f1.c', 'f2.c'], ['f3.c', 'f4.c', 'f5.c'], ['f6.c']]);
     expect(batches([], 3)).toEqual([[]]);
+  });
+});
+
+// Worker threads run compiled code, so these tests drive dist/ throughout
+// (the main thread too): a dist/ older than the sources then cannot make the
+// two sides differ.
+const ROOT = join(import.meta.dirname, '../..');
+const DIST = join(ROOT, 'dist/src/cli');
+const IOMMU = join(ROOT, 'fixtures/iommu/tree');
+
+type RunCheck = typeof import('../../src/cli/check.js').runCheck;
+
+async function distCheck(): Promise<RunCheck> {
+  if (!existsSync(join(DIST, 'check-worker.js'))) throw new Error('dist/ is missing: run npm run build');
+  return ((await import(pathToFileURL(join(DIST, 'check.js')).href)) as { runCheck: RunCheck }).runCheck;
+}
+
+async function checkWith(tree: string, jobs: number, extra: { model?: boolean; batchFiles?: number; workerFile?: URL; config?: string } = {}) {
+  const runCheck = await distCheck();
+  const io = memoryIo();
+  const status = await runCheck(io, [], {
+    tree,
+    format: 'json',
+    failOn: 'warning',
+    model: extra.model ?? true,
+    jobs,
+    batchFiles: extra.batchFiles,
+    config: extra.config,
+    workerFile: extra.workerFile ?? (jobs > 1 ? pathToFileURL(join(DIST, 'check-worker.js')) : undefined),
+  });
+  return { status, out: io.out, err: io.err };
+}
+
+/** The model's summaries carry the milliseconds it took, which no two runs share. */
+const untimed = (s: string) => s.replace(/(\d+ states(?:, \d+ paths)?), \d+ ms/g, '$1');
+
+const GEN = join(tmp, 'gen');
+generateTree(GEN, { files: 12, seed: 7, meanFileBytes: 4096 });
+
+describe('kreview check --jobs', () => {
+  it('on the iommu fixture, two worker threads give the report of one thread', async () => {
+    const one = await checkWith(IOMMU, 1, { batchFiles: 1 });
+    const two = await checkWith(IOMMU, 2, { batchFiles: 1 });
+    expect(one.status).toBe(1);
+    expect(Report.parse(JSON.parse(one.out)).findings.length).toBeGreaterThanOrEqual(3);
+    expect([two.status, untimed(two.out), two.err]).toEqual([one.status, untimed(one.out), one.err]);
+  });
+
+  it('on a generated tree: byte for byte without the model, skipped-file warnings in the same order', async () => {
+    // Two of the files are too large for this limit, in different batches.
+    const cfg = join(tmp, 'small-files.json');
+    writeFileSync(cfg, JSON.stringify({ limits: { maxFileBytes: 9000 } }));
+    const one = await checkWith(GEN, 1, { batchFiles: 4, model: false, config: cfg });
+    const two = await checkWith(GEN, 2, { batchFiles: 4, model: false, config: cfg });
+    const three = await checkWith(GEN, 3, { batchFiles: 4, model: false, config: cfg });
+    expect(one.status).toBe(1);
+    expect(Report.parse(JSON.parse(one.out)).findings.length).toBeGreaterThan(2);
+    expect(one.err.match(/^kreview: warning: skipped .*larger than 9000 bytes/gm)?.length).toBeGreaterThan(1);
+    expect([two.status, two.out, two.err]).toEqual([one.status, one.out, one.err]);
+    expect([three.status, three.out, three.err]).toEqual([one.status, one.out, one.err]);
+  });
+
+  it('on a generated tree with the model: the same findings, ids and confirmations', async () => {
+    const one = await checkWith(GEN, 1, { batchFiles: 4 });
+    const two = await checkWith(GEN, 2, { batchFiles: 4 });
+    const doc = Report.parse(JSON.parse(one.out));
+    expect(doc.findings.some((f) => f.confirmation.status === 'confirmed')).toBe(true);
+    expect([two.status, untimed(two.out)]).toEqual([one.status, untimed(one.out)]);
+  });
+
+  it('a worker that throws ends the run with one error, not a stack trace', async () => {
+    const bad = join(tmp, 'throwing-worker.mjs');
+    writeFileSync(bad, "export default function () { throw new Error('boom in batch'); }\n");
+    await expect(checkWith(GEN, 2, { batchFiles: 4, workerFile: pathToFileURL(bad) })).rejects.toThrow(/^a check worker failed: boom in batch$/);
+    // A KreviewError raised in a worker keeps its message and exit status.
+    const input = join(tmp, 'input-error-worker.mjs');
+    writeFileSync(input, "export default () => ({ findings: [], skipped: [], error: { message: 'x.c: bad input', exitCode: 2 }, threadId: 1 });\n");
+    await expect(checkWith(GEN, 2, { batchFiles: 4, workerFile: pathToFileURL(input) })).rejects.toMatchObject({ message: 'x.c: bad input', exitCode: 2 });
+  });
+
+  it('Ctrl-C stops handing out batches, lets the running ones finish, reports what was done and exits 130', async () => {
+    // The run's own SIGINT listener is the only one (vitest's worker has none), so emitting the signal is Ctrl-C.
+    expect(process.listenerCount('SIGINT')).toBe(0);
+    const cache = join(tmp, 'sigint-cache');
+    const saved = process.env.KREVIEW_CACHE_DIR;
+    process.env.KREVIEW_CACHE_DIR = cache;
+    try {
+      const run = checkWith(GEN, 2, { batchFiles: 1, model: false });
+      // Once a worker writes a parse result to the cache, the run is under way.
+      const started = () => existsSync(cache) && readdirSync(cache, { recursive: true }).some((f) => String(f).endsWith('.gz'));
+      for (let i = 0; i < 400 && !started(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(process.emit('SIGINT', 'SIGINT')).toBe(true);
+      const r = await run;
+      expect(r.status).toBe(130);
+      expect(r.err).toMatch(/^kreview: interrupted: finishing the batches in progress/m);
+      const [, done, all] = /^kreview: interrupted: (\d+) of (\d+) files analysed/m.exec(r.err)!;
+      expect(Number(all)).toBe(14);
+      expect(Number(done)).toBeLessThan(14);
+      const doc = Report.parse(JSON.parse(r.out));
+      expect(doc.version).toBe(1);
+      expect(process.listenerCount('SIGINT')).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.KREVIEW_CACHE_DIR;
+      else process.env.KREVIEW_CACHE_DIR = saved;
+    }
   });
 });

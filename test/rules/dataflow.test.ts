@@ -103,3 +103,86 @@ describe('lock-set dataflow on hand-built IR', () => {
     expect(s.notes[0]).toMatch(/function pointer/);
   });
 });
+
+describe('a lock returned held by a helper', () => {
+  it('is released by the caller unlocking its own name for it, so the caller is balanced', async () => {
+    const { memIndex } = await import('./helpers.js');
+    const index = memIndex({
+      't.c': `
+struct spinlock { int x; };
+struct tbase { struct spinlock lock; int v; };
+struct tmr { int cpu; };
+struct tbase *base_of(int cpu);
+static struct tbase *lock_base(struct tmr *t)
+{
+	struct tbase *b = base_of(t->cpu);
+
+	if (!b)
+		return NULL;
+	spin_lock(&b->lock);
+	return b;
+}
+void tmr_touch(struct tmr *t)
+{
+	struct tbase *base = lock_base(t);
+
+	if (!base)
+		return;
+	base->v++;
+	spin_unlock(&base->lock);
+}
+void tmr_other(struct tmr *t, struct tbase *mine)
+{
+	lock_base(t);
+	spin_unlock(&mine->lock);
+}
+`,
+    });
+    const sums = new Summaries(index, defaultConfig());
+    const helper = sums.get(index.functions('lock_base')[0]!)!;
+    expect(helper.maybeAcquires.map((a) => a.lock.path)).toEqual(['b->lock']);
+    const touch = sums.get(index.functions('tmr_touch')[0]!)!;
+    expect(touch.maybeAcquires).toEqual([]);
+    expect(touch.acquires).toEqual([]);
+    // A parameter's lock is a name the caller has: unlocking it says nothing of the helper's lock.
+    const other = sums.get(index.functions('tmr_other')[0]!)!;
+    expect(other.releases.map((l) => l.path)).toEqual(['mine->lock']);
+  });
+});
+
+describe('a lock of a global array element, taken by one helper and dropped by another', () => {
+  it('leaves the caller balanced (get_hash_bucket()/put_hash_bucket() in kernel/dma/debug.c)', async () => {
+    const { memIndex } = await import('./helpers.js');
+    const index = memIndex({
+      't.c': `
+struct spinlock { int x; };
+struct bucket { struct spinlock lock; int n; };
+static struct bucket table[16];
+static struct bucket *get_bucket(int key)
+{
+	int idx = key & 15;
+
+	spin_lock(&table[idx].lock);
+	return &table[idx];
+}
+static void put_bucket(struct bucket *b)
+{
+	spin_unlock(&b->lock);
+}
+void count(int key)
+{
+	struct bucket *b = get_bucket(key);
+
+	b->n++;
+	put_bucket(b);
+}
+`,
+    });
+    const sums = new Summaries(index, defaultConfig());
+    expect(sums.get(index.functions('get_bucket')[0]!)!.acquires.map((a) => a.lock.path)).toEqual(['table[idx].lock']);
+    const c = sums.get(index.functions('count')[0]!)!;
+    expect(c.acquires).toEqual([]);
+    expect(c.maybeAcquires).toEqual([]);
+    expect(c.releases).toEqual([]);
+  });
+});

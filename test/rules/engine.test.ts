@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Finding } from '../../src/report/schema.js';
-import { parseConfig } from '../../src/rules/config.js';
+import { defaultConfig, parseConfig } from '../../src/rules/config.js';
 import { runRules } from '../../src/rules/engine.js';
 import { RULES, ruleById } from '../../src/rules/registry.js';
 import { lint, memIndex, PRELUDE } from './helpers.js';
@@ -102,5 +102,35 @@ void run(struct grp *g, struct ops *ops)
 }
 `);
     expect(f.map((x) => [x.rule, x.function])).toEqual([['double-lock', 'run']]);
+  });
+});
+
+describe('caller prefetch', () => {
+  it('asks for the callers of every waiting or lock-claiming function in one go, before any single lookup', () => {
+    const src = `${PRELUDE}
+struct dev { struct mutex lock; struct work_struct work; };
+static void dev_work(struct work_struct *w) { struct dev *d = container_of(w, struct dev, work); mutex_lock(&d->lock); mutex_unlock(&d->lock); }
+void dev_init(struct dev *d) { INIT_WORK(&d->work, dev_work); }
+void dev_stop(struct dev *d) { cancel_work_sync(&d->work); }
+/* Caller must hold d->lock. */
+void dev_poke(struct dev *d) { d->lock.x = 1; }
+void dev_plain(struct dev *d) { dev_poke(d); }
+void dev_close(struct dev *d) { mutex_lock(&d->lock); dev_stop(d); mutex_unlock(&d->lock); }
+`;
+    const index = memIndex({ 't.c': src });
+    const events: string[] = [];
+    const callers = index.callers.bind(index);
+    const traced = {
+      ...index,
+      prefetchCallers: (names: string[]) => void events.push(`prefetch ${names.join(',')}`),
+      callers: (name: string) => {
+        events.push(`callers ${name}`);
+        return callers(name);
+      },
+    };
+    const found = runRules({ index: traced, files: ['t.c'], config: defaultConfig() });
+    expect(events[0]).toBe('prefetch dev_poke,dev_stop');
+    expect(events.slice(1).every((e) => e.startsWith('callers '))).toBe(true);
+    expect(found.some((f) => f.rule === 'sync-under-lock' && f.function === 'dev_stop')).toBe(true);
   });
 });

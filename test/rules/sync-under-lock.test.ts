@@ -37,6 +37,69 @@ void item_free(struct item *it)
     expect(f[0]!.related.map((r) => r.message).join('\n')).toMatch(/item_worker\(\) takes/);
   });
 
+  // A helper that returns with the lock of an object it looked up itself
+  // (lock_timer_base() in kernel/time/timer.c), unlocked by its caller under
+  // the caller's own name for it.
+  const RETURNS_LOCKED = `
+struct spinlock { int x; };
+struct tbase { struct spinlock lock; int v; };
+struct tmr { int cpu; struct work_struct work; struct mutex m; };
+struct tbase *base_of(int cpu);
+static struct tbase *lock_base(struct tmr *t)
+{
+	struct tbase *b = base_of(t->cpu);
+
+	if (!b)
+		return NULL;
+	spin_lock(&b->lock);
+	return b;
+}
+void tmr_touch(struct tmr *t)
+{
+	struct tbase *base = lock_base(t);
+
+	if (!base)
+		return;
+	base->v++;
+	spin_unlock(&base->lock);
+}
+static void tmr_work(struct work_struct *w)
+{
+	struct tmr *t = container_of(w, struct tmr, work);
+
+	tmr_touch(t);
+}
+void tmr_init(struct tmr *t)
+{
+	INIT_WORK(&t->work, tmr_work);
+}
+`;
+
+  it('does not leak a lock returned by a helper and dropped by its caller into the callers above', () => {
+    expect(lint(PRELUDE + RETURNS_LOCKED + `
+void tmr_stop(struct tmr *t)
+{
+	tmr_touch(t);
+	cancel_work_sync(&t->work);
+}
+`, { rule })).toEqual([]);
+  });
+
+  it('still reports that helper lock when the canceller holds it for sure', () => {
+    const f = lint(PRELUDE + RETURNS_LOCKED + `
+void tmr_stop_locked(struct tmr *t)
+{
+	struct tbase *b = base_of(t->cpu);
+
+	spin_lock(&b->lock);
+	cancel_work_sync(&t->work);
+	spin_unlock(&b->lock);
+}
+`, { rule });
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toMatch(/b->lock is held here \(matched by lock class struct tbase::lock only\)/);
+  });
+
   it('does not report when the lock is released before the cancel', () => {
     expect(lint(PRELUDE + WORKER + `
 void item_free(struct item *it)

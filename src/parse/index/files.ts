@@ -12,11 +12,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { TreeView } from '../tree.js';
-import { DECL_LINE_PCRE, declaredName, declaredNames } from './text-scan.js';
+import { LineTable, type LineTableSpec } from './line-table.js';
+import { BINDER_AFTER, BINDER_LINE_PCRE, binderWords, DECL_LINE_PCRE, declaredName, declaredNames, wordsOfLine } from './text-scan.js';
 
 export const C_FILE = /\.[ch]$/;
 
@@ -115,35 +116,30 @@ function walk(root: string, rel: string, add: (f: string) => void): void {
 
 const WORD = /^[A-Za-z_]\w*$/;
 
-const SHARDS = 256;
+/** Declaration lines: column 0, the name before `(`, `=`, `;`, `[` or `{`. */
+const DECLS: LineTableSpec = {
+  kind: 'decls-v3',
+  pcre: DECL_LINE_PCRE,
+  onlyMatching: true,
+  after: 0,
+  namesOfLine(line, _match, add) {
+    const n = declaredName(line);
+    if (n) add(n);
+  },
+  namesOfText: declaredNames,
+};
 
-/** A stable shard of a name: FNV-1a, low byte, as two hex digits. */
-function shardOf(name: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return (h & 0xff).toString(16).padStart(2, '0');
-}
-
-/** Declared names -> numbers into `files`. */
-interface DeclTable {
-  files: string[];
-  map: Map<string, number[]>;
-}
-
-function addDecl(t: DeclTable, name: string, fileId: number): void {
-  const list = t.map.get(name);
-  if (list) list.push(fileId);
-  else t.map.set(name, [fileId]);
-}
-
-function atomicWrite(path: string, data: string): void {
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
+/** Binder lines and the lines just below them: every word on them. */
+const BINDERS: LineTableSpec = {
+  kind: 'binders-v1',
+  pcre: BINDER_LINE_PCRE,
+  onlyMatching: false,
+  after: BINDER_AFTER,
+  namesOfLine(line, _match, add) {
+    wordsOfLine(line.length > 4096 ? line.slice(0, 4096) : line, add);
+  },
+  namesOfText: binderWords,
+};
 
 function wordRegex(ids: string[]): RegExp {
   const alt = ids.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
@@ -168,11 +164,10 @@ export class FileSearch {
   private allFiles: string[] | null = null;
   private readonly memo = new Map<string, string[]>();
   private readonly declMemo = new Map<string, string[]>();
-  private readonly declShards = new Map<string, Map<string, string>>();
-  private declAll: DeclTable | null = null;
-  private declDirty: string[] = [];
-  private declMeta: { dirty: string[]; files: string[] } | null = null;
-  private readonly diskDecls = new Map<string, Set<string>>();
+  private readonly binderMemo = new Map<string, string[]>();
+  private declTable: LineTable | null = null;
+  private binderTable: LineTable | null = null;
+  private readonly diskNames = new Map<string, Map<LineTableSpec, Set<string>>>();
 
   constructor(
     readonly view: TreeView,
@@ -195,157 +190,101 @@ export class FileSearch {
    * Files with a line starting at column 0 that declares `name` (a function
    * definition or prototype, a global, a struct tag, a typedef): where a
    * definition can be, whatever the number of files that merely use the
-   * name. Backed by one index of the whole tree per commit, built with a
-   * single `git grep` and kept on disk in shards, so a lookup costs a shard
-   * read; files changed since, and the view's changes, are read directly.
+   * name. Backed by one table of the whole tree per commit (line-table.ts).
    */
   declarations(name: string): string[] {
-    const hit = this.declMemo.get(name);
-    if (hit) return hit;
-    const out = new Set<string>();
-    const recheck = new Set<string>();
+    return this.fromTable(DECLS, this.decls(), this.declMemo, name);
+  }
+
+  /**
+   * Files where `word` is on a line that can bind a callback (INIT_WORK,
+   * timer_setup, `.function =`, kthread_run, ...) or just below one: where a
+   * binding of `word` (a callback, or a work or timer field) can be.
+   */
+  binders(word: string): string[] {
+    return this.fromTable(BINDERS, this.binderTab(), this.binderMemo, word);
+  }
+
+  /** Build (or find on disk) the declaration table now. */
+  prepareDeclarations(): void {
+    this.decls().prepare();
+  }
+
+  private decls(): LineTable {
+    this.declTable ??= this.table(DECLS);
+    return this.declTable;
+  }
+
+  private binderTab(): LineTable {
+    this.binderTable ??= this.table(BINDERS);
+    return this.binderTable;
+  }
+
+  private table(spec: LineTableSpec): LineTable {
     const git = this.gitInfo();
-    if (git) {
-      const found = this.declLookup(git, name);
-      for (const f of found.files) out.add(f);
-      for (const f of git.dirty) recheck.add(f);
-      for (const f of found.dirty) recheck.add(f);
-    } else {
-      const all = this.scanDecls();
-      for (const i of all.map.get(name) ?? []) out.add(all.files[i]!);
-    }
+    const self = this;
+    const stats = { builds: 0, shardLoads: 0, ms: 0 };
+    const counted = {
+      get builds() { return stats.builds; },
+      set builds(v: number) { self.stats.declBuilds += v - stats.builds; stats.builds = v; },
+      get shardLoads() { return stats.shardLoads; },
+      set shardLoads(v: number) { self.stats.declShardLoads += v - stats.shardLoads; stats.shardLoads = v; },
+      get ms() { return stats.ms; },
+      set ms(v: number) { self.stats.grepMs += v - stats.ms; stats.ms = v; },
+    };
+    return new LineTable(
+      spec,
+      {
+        root: this.view.root,
+        pathspecs: this.pathspecs(),
+        dir: git ? this.tableDir(git, spec.kind) : null,
+        dirty: git ? [...git.dirty] : [],
+        timeoutMs: GIT_TIMEOUT_MS,
+        files: () => this.files(),
+        read: (f) => this.readDisk(f),
+      },
+      counted,
+      git !== null,
+    );
+  }
+
+  private fromTable(spec: LineTableSpec, table: LineTable, memo: Map<string, string[]>, name: string): string[] {
+    const hit = memo.get(name);
+    if (hit) return hit;
+    const found = table.lookup(name);
+    const out = new Set(found.files);
+    const git = this.gitInfo();
+    // Files that differ from the commit (now, or when the table was built): their text decides.
+    const recheck = new Set<string>([...(git?.dirty ?? []), ...found.dirty]);
     for (const f of recheck) {
       out.delete(f);
-      if (this.inScope(f) && this.declsOfDisk(f).has(name)) out.add(f);
+      if (this.inScope(f) && this.namesOfDisk(spec, f).has(name)) out.add(f);
     }
     for (const [f, text] of this.view.changes()) {
       out.delete(f);
-      if (text !== null && this.inScope(f) && declaredNames(text).has(name)) out.add(f);
+      if (text !== null && this.inScope(f) && spec.namesOfText(text).has(name)) out.add(f);
     }
     const res = [...out].sort();
-    this.declMemo.set(name, res);
+    memo.set(name, res);
     return res;
   }
 
-  /** Build (or find on disk) the declaration index now. */
-  prepareDeclarations(): void {
-    const git = this.gitInfo();
-    if (git) this.declLookup(git, '');
-    else this.scanDecls();
-  }
-
-  private declsOfDisk(f: string): Set<string> {
-    let d = this.diskDecls.get(f);
+  private namesOfDisk(spec: LineTableSpec, f: string): Set<string> {
+    let per = this.diskNames.get(f);
+    if (!per) this.diskNames.set(f, (per = new Map()));
+    let d = per.get(spec);
     if (!d) {
       const text = this.readDisk(f);
-      d = text === null ? new Set() : declaredNames(text);
-      this.diskDecls.set(f, d);
+      d = text === null ? new Set() : spec.namesOfText(text);
+      per.set(spec, d);
     }
     return d;
   }
 
-  private scanDecls(): DeclTable {
-    if (this.declAll) return this.declAll;
-    this.stats.scans++;
-    const table: DeclTable = { files: [], map: new Map() };
-    for (const f of this.files()) {
-      const id = table.files.push(f) - 1;
-      for (const n of this.declsOfDisk(f)) addDecl(table, n, id);
-    }
-    this.declAll = table;
-    return table;
-  }
-
-  private declDir(git: GitInfo): string | null {
+  private tableDir(git: GitInfo, kind: string): string | null {
     if (!this.cacheDir || !git.head) return null;
     const h = createHash('sha1').update(this.view.root).update('\0').update(this.scope.join('\0')).digest('hex').slice(0, 12);
-    return join(this.cacheDir, 'decls-v2', `${git.head}-${h}`);
-  }
-
-  /** The files declaring `name` per the index of this commit, and the files that were dirty when it was built. */
-  private declLookup(git: GitInfo, name: string): { files: string[]; dirty: string[] } {
-    if (this.declAll) {
-      const t = this.declAll;
-      return { files: (t.map.get(name) ?? []).map((i) => t.files[i]!), dirty: this.declDirty };
-    }
-    const dir = this.declDir(git);
-    if (dir) {
-      try {
-        this.declMeta ??= JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { dirty: string[]; files: string[] };
-        const id = shardOf(name);
-        let shard = this.declShards.get(id);
-        if (!shard) {
-          // `name\tfile,file` per line, files as numbers into meta.files.
-          shard = new Map();
-          for (const line of readFileSync(join(dir, `${id}.txt`), 'utf8').split('\n')) {
-            const tab = line.indexOf('\t');
-            if (tab > 0) shard.set(line.slice(0, tab), line.slice(tab + 1));
-          }
-          this.stats.declShardLoads++;
-          this.declShards.set(id, shard);
-        }
-        const files = this.declMeta.files;
-        const ids = shard.get(name);
-        return { files: ids ? ids.split(',').map((i) => files[Number(i)]!) : [], dirty: this.declMeta.dirty };
-      } catch {
-        // Not built for this commit yet, or damaged: build it.
-        this.declMeta = null;
-        this.declShards.clear();
-      }
-    }
-    this.buildDecls(git, dir);
-    return this.declLookup(git, name);
-  }
-
-  private buildDecls(git: GitInfo, dir: string | null): void {
-    const t0 = performance.now();
-    const r = spawnSync(
-      'git',
-      ['-c', 'core.quotePath=false', 'grep', '-I', '--no-color', '--heading', '--break', '-o', '-P', DECL_LINE_PCRE, '--', ...this.pathspecs()],
-      { cwd: this.view.root, encoding: 'utf8', maxBuffer: 1 << 30, timeout: GIT_TIMEOUT_MS, killSignal: 'SIGKILL' },
-    );
-    this.stats.declBuilds++;
-    this.stats.grepMs += performance.now() - t0;
-    this.declDirty = [...git.dirty];
-    if (r.error || (r.status !== 0 && r.status !== 1)) {
-      // git without PCRE: scan in memory instead (slower, same answers).
-      this.scanDecls();
-      return;
-    }
-    // `--heading --break`: a file name, its matches, a blank line. Walked with
-    // indexOf: the output is tens of megabytes for a kernel tree.
-    const table: DeclTable = { files: [], map: new Map() };
-    const out = r.stdout;
-    let fileId = -1;
-    const names = new Set<string>();
-    for (let pos = 0; pos <= out.length; ) {
-      let nl = out.indexOf('\n', pos);
-      if (nl < 0) nl = out.length;
-      if (nl === pos) {
-        for (const n of names) addDecl(table, n, fileId);
-        names.clear();
-        fileId = -1;
-      } else if (fileId < 0) {
-        fileId = table.files.push(out.slice(pos, nl)) - 1;
-      } else {
-        const n = declaredName(out.slice(pos, nl));
-        if (n) names.add(n);
-      }
-      pos = nl + 1;
-    }
-    if (fileId >= 0) for (const n of names) addDecl(table, n, fileId);
-    this.declAll = table;
-    if (!dir) return;
-    const shards: string[][] = Array.from({ length: SHARDS }, () => []);
-    for (const [n, ids] of table.map) shards[parseInt(shardOf(n), 16)]!.push(`${n}\t${ids.join(',')}`);
-    try {
-      mkdirSync(dir, { recursive: true });
-      for (let i = 0; i < SHARDS; i++) atomicWrite(join(dir, `${i.toString(16).padStart(2, '0')}.txt`), shards[i]!.join('\n'));
-      // Written last: its presence says the shards are complete.
-      atomicWrite(join(dir, 'meta.json'), JSON.stringify({ dirty: this.declDirty, files: table.files }));
-    } catch {
-      // best effort
-    }
+    return join(this.cacheDir, kind, `${git.head}-${h}`);
   }
 
   /** Files mentioning each identifier as a whole word, sorted. One search for all the new ones. */
@@ -353,7 +292,9 @@ export class FileSearch {
     const ids = [...new Set(identifiers.filter((s) => WORD.test(s)))];
     const missing = ids.filter((id) => !this.memo.has(id));
     if (missing.length) {
-      const found = (this.gitInfo() && this.tryGit(() => this.gitMentions(missing))) || this.scanMentions(missing);
+      const found =
+        (this.gitInfo() ? this.tryGit(() => this.gitMentions(missing)) : this.tryGit(() => this.grepMany(missing, null))) ||
+        this.scanMentions(missing);
       const changed = this.view.changes();
       for (const id of missing) {
         const set = found.get(id) ?? new Set<string>();
@@ -371,6 +312,20 @@ export class FileSearch {
     const out = new Map<string, string[]>();
     for (const id of ids) out.set(id, this.memo.get(id)!);
     return out;
+  }
+
+  private readonly tagMemo = new Map<string, Set<string>>();
+
+  /** The struct and union tags a file names (`struct foo` anywhere in it), memoised. */
+  structTags(rel: string): Set<string> {
+    let tags = this.tagMemo.get(rel);
+    if (!tags) {
+      tags = new Set();
+      const text = this.peek(rel);
+      if (text !== null) for (const m of text.matchAll(/\b(?:struct|union)\s+([A-Za-z_]\w*)/g)) tags.add(m[1]!);
+      this.tagMemo.set(rel, tags);
+    }
+    return tags;
   }
 
   /** A file's text as the view has it, without going through the view's own read cache. */
@@ -487,6 +442,82 @@ export class FileSearch {
     return r.stdout;
   }
 
+  /**
+   * Files mentioning each of `ids`, from one GNU grep over the files on disk.
+   * grep -F matches any number of fixed strings in one pass, where git grep
+   * tries the patterns one after another: 500 names over a kernel tree take
+   * under 3 s this way and over 30 s with git grep. In a git tree, only
+   * tracked files and the changed or untracked ones count, as with git grep.
+   */
+  private grepMany(ids: string[], keep: Set<string> | null): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
+    const targets = this.grepTargets();
+    if (!targets.length) return out;
+    const t0 = performance.now();
+    const r = spawnSync(
+      'grep',
+      [
+        '-r', '-H', '-o', '-w', '-F', '-I', '-Z', '--include=*.c', '--include=*.h',
+        ...[...SKIP_DIRS].map((d) => `--exclude-dir=${d}`), '--exclude-dir=.*', '-f', '-', '--', ...targets,
+      ],
+      { cwd: this.view.root, input: `${ids.join('\n')}\n`, encoding: 'utf8', maxBuffer: 1 << 30, timeout: GIT_TIMEOUT_MS, killSignal: 'SIGKILL' },
+    );
+    this.stats.greps++;
+    this.stats.grepMs += performance.now() - t0;
+    if (r.error || (r.status !== 0 && r.status !== 1)) throw new Error(`grep failed in ${this.view.root}: ${r.error?.message ?? r.stderr.trim()}`);
+    // `-o -Z` prints `path\0match\n` for every occurrence.
+    const raw = r.stdout;
+    for (let pos = 0; pos < raw.length; ) {
+      let nl = raw.indexOf('\n', pos);
+      if (nl < 0) nl = raw.length;
+      const nul = raw.indexOf('\0', pos);
+      if (nul > pos && nul < nl) {
+        const f = raw.slice(pos, nul);
+        if (!keep || keep.has(f)) out.get(raw.slice(nul + 1, nl))?.add(f);
+      }
+      pos = nl + 1;
+    }
+    return out;
+  }
+
+  /** What grep -r is pointed at: the scope, or the root's entries less the directories never searched and symbolic links. */
+  private grepTargets(): string[] {
+    if (this.scope.length) return this.scope.filter((s) => this.exists(s));
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(this.view.root, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+    return entries
+      .filter((e) => (e.isDirectory() && !SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) || (e.isFile() && C_FILE.test(e.name)))
+      .map((e) => e.name)
+      .sort();
+  }
+
+  private exists(rel: string): boolean {
+    try {
+      return !lstatSync(join(this.view.root, rel)).isSymbolicLink();
+    } catch {
+      return false;
+    }
+  }
+
+  private trackedSet: Set<string> | null = null;
+
+  /** Tracked .c/.h files plus the changed and untracked ones: what git grep and the recheck together see. */
+  private tracked(): Set<string> {
+    if (this.trackedSet) return this.trackedSet;
+    const git = this.gitInfo()!;
+    const ls = this.run(['-c', 'core.quotePath=false', 'ls-files', '-z', '--', ...this.pathspecs()]);
+    if (ls === null) throw new Error('git ls-files failed');
+    const set = new Set<string>();
+    for (const f of ls.split('\0')) if (f) set.add(f);
+    for (const f of git.dirty) set.add(f);
+    this.trackedSet = set;
+    return set;
+  }
+
   private gitMentions(ids: string[]): Map<string, Set<string>> {
     const git = this.gitInfo()!;
     const out = new Map<string, Set<string>>();
@@ -505,7 +536,13 @@ export class FileSearch {
       }
     }
     for (const id of todo) out.set(id, new Set());
-    if (todo.length === 1) {
+    const many = todo.length > 1 ? this.tryGit(() => this.grepMany(todo, this.tracked())) : null;
+    if (many) {
+      for (const id of todo) {
+        out.set(id, many.get(id)!);
+        this.saveAnswer(git, id, many.get(id)!);
+      }
+    } else if (todo.length === 1) {
       // One name: -l stops at the first hit in each file instead of printing every occurrence.
       const set = out.get(todo[0]!)!;
       for (const f of this.gitGrep(['-l', '-w', '-F', '-e', todo[0]!]).split('\0')) if (f) set.add(f);

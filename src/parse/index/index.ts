@@ -33,7 +33,10 @@ export interface IndexOptions {
 export interface IndexStats {
   /** Files parsed in this index (cache misses). */
   parsed: number;
+  /** Pre-pass and tree-sitter parse of those files, in milliseconds. */
   parseMs: number;
+  /** Lowering to the IR and fact extraction, in milliseconds. */
+  lowerMs: number;
   cache: CacheStats;
   search: SearchStats;
 }
@@ -54,9 +57,6 @@ export interface Index extends TreeIndex {
 
 const DEFAULT_MAX = 4 * 1024 * 1024;
 
-/** Macro names that bind a callback; a file without one of them has no binding to offer. */
-const BINDER_WORDS =
-  /\b(?:INIT_(?:DELAYED_|DEFERRABLE_|RCU_)?WORK\w*|DECLARE_(?:DELAYED_|DEFERRABLE_)?WORK|__(?:DELAYED_)?WORK_INITIALIZER|__TIMER_INITIALIZER|DEFINE_TIMER|timer_setup\w*|setup_\w*timer|__init_timer|hrtimer_setup\w*|hrtimer_init\w*|function|kthread_\w+)\b/;
 
 /** Typedefs the analysis meets constantly that never name a struct worth a search. */
 const SCALAR_TYPEDEFS = new Set([
@@ -67,20 +67,6 @@ const SCALAR_TYPEDEFS = new Set([
   'uint8_t', 'uint16_t', 'uint32_t', 'uint64_t', 'int8_t', 'int16_t', 'int32_t', 'int64_t', 'cpumask_t', 'nodemask_t',
   'umode_t', 'dev_t', 'sector_t', 'blk_status_t', 'vm_fault_t', 'netdev_tx_t', 'work_func_t', 'pgoff_t', 'pte_t',
 ]);
-
-/** Some line has `word` as a whole word and a binder name. */
-function bindsOnOneLine(text: string, word: string): boolean {
-  let sites = 0;
-  for (const i of wordOccurrences(text, word)) {
-    // Bounded work on a hostile file: past this many sites, let the parse decide.
-    if (++sites > 1000) return true;
-    const start = text.lastIndexOf('\n', i) + 1;
-    let end = text.indexOf('\n', i);
-    if (end < 0) end = text.length;
-    if (BINDER_WORDS.test(text.slice(start, end))) return true;
-  }
-  return false;
-}
 
 export function createIndex(view: TreeView, opts: IndexOptions = {}): Index {
   return new LazyIndex(view, opts);
@@ -126,6 +112,7 @@ class LazyIndex implements Index {
   private readonly skips = new Map<string, string>();
   private parsedCount = 0;
   private parseMs = 0;
+  private lowerMs = 0;
   private readonly fnMemo = new Map<string, IrFunction[]>();
   private readonly callerMemo = new Map<string, IrFunction[]>();
   private readonly structMemo = new Map<string, StructDef[]>();
@@ -147,7 +134,7 @@ class LazyIndex implements Index {
   }
 
   stats(): IndexStats {
-    return { parsed: this.parsedCount, parseMs: this.parseMs, cache: { ...this.cache.stats }, search: { ...this.search.stats } };
+    return { parsed: this.parsedCount, parseMs: this.parseMs, lowerMs: this.lowerMs, cache: { ...this.cache.stats }, search: { ...this.search.stats } };
   }
 
   skipped(): { file: string; reason: string }[] {
@@ -164,11 +151,17 @@ class LazyIndex implements Index {
     this.search.prepareDeclarations();
   }
 
+  prefetchCallers(names: string[]): void {
+    this.search.mentions(names.filter((n) => !this.callerMemo.has(n)));
+  }
+
   loadFiles(files: string[]): void {
     for (const f of files) this.facts(f);
   }
 
   facts(file: string): FileFacts | null {
+    // No file has an empty name: a caller with no location (a model step before any frame) asks for none.
+    if (file === '') return null;
     const known = this.keys.get(file);
     if (known === null) return null;
     if (known !== undefined) {
@@ -191,10 +184,13 @@ class LazyIndex implements Index {
       const hit = this.cache.get(key);
       if (hit) return hit;
     }
-    const t0 = performance.now();
+    let t0 = performance.now();
     let facts: FileFacts;
     try {
       const parsed = parseC(text, file);
+      const t1 = performance.now();
+      this.parseMs += t1 - t0;
+      t0 = t1;
       const fns = lowerFile(parsed);
       facts = extractFacts(parsed, fns);
       releaseParsed(parsed);
@@ -202,7 +198,7 @@ class LazyIndex implements Index {
       this.skips.set(file, `parse failed: ${(err as Error).message}`);
       facts = { file, functions: [], structs: [], globals: [], bindings: [], typedefs: {} };
     }
-    this.parseMs += performance.now() - t0;
+    this.lowerMs += performance.now() - t0;
     this.parsedCount++;
     this.cache.set(key, facts, text.length);
     return facts;
@@ -219,15 +215,6 @@ class LazyIndex implements Index {
 
   private mentioning(name: string): string[] {
     return this.search.mentions([name]).get(name) ?? [];
-  }
-
-  /** Mentioning files whose text also passes `test` (read, not parsed). */
-  private mentioningWith(name: string, test: RegExp | ((text: string) => boolean)): string[] {
-    return this.mentioning(name).filter((f) => {
-      // Peek past the view's cache: most of these files are read once and dropped.
-      const t = this.search.peek(f);
-      return t !== null && (typeof test === 'function' ? test(t) : test.test(t));
-    });
   }
 
   /** Files with a declaration line for `name` whose text also passes `test`. */
@@ -374,7 +361,7 @@ class LazyIndex implements Index {
     const hit = this.bindOfMemo.get(callback);
     if (hit) return hit;
     const out: Binding[] = [];
-    for (const f of this.factsOf(this.mentioningWith(callback, BINDER_WORDS))) {
+    for (const f of this.factsOf(this.search.binders(callback))) {
       for (const b of f.bindings) if (b.callback === callback) out.push(this.resolved(b, f));
     }
     this.bindOfMemo.set(callback, out);
@@ -385,20 +372,14 @@ class LazyIndex implements Index {
     const memoKey = `${struct ?? ''}\0${field}`;
     const hit = this.bindForMemo.get(memoKey);
     if (hit) return hit;
-    let files: string[];
-    if (struct === null) {
-      const root = field.split('.')[0]!.replace(/\[\]$/, '');
-      files = this.mentioningWith(root, (t) => bindsOnOneLine(t, root));
-    } else {
-      const last = field.split('.').pop()!.replace(/\[\]$/, '');
+    // A file that binds `x->field` has the field's name on (or just below) a
+    // binder line; for a field of a struct it also names the struct somewhere
+    // (the type of x); a struct reached only through a typedef is missed.
+    const last = (struct === null ? field.split('.')[0]! : field.split('.').pop()!).replace(/\[\]$/, '');
+    let files = this.search.binders(last);
+    if (struct !== null) {
       const structName = struct.split('::')[0]!;
-      // A file that binds `x->field` names the field and a binder on one line, and names
-      // the struct (the type of x) somewhere; a struct reached only through a typedef is missed.
-      // (git grep --all-match would intersect in one search, but is several times slower.)
-      files = this.mentioning(structName).filter((f) => {
-        const t = this.search.peek(f);
-        return t !== null && bindsOnOneLine(t, last);
-      });
+      files = files.filter((f) => this.search.structTags(f).has(structName));
     }
     const out: Binding[] = [];
     for (const f of this.factsOf(files)) {

@@ -167,3 +167,37 @@ export function declaredNames(text: string): Set<string> {
   }
   return out;
 }
+
+/**
+ * Lines that can bind a callback (src/parse/index/extract.ts has the list of
+ * binders): the work, timer, hrtimer and kthread initialisers and calls, and
+ * `.function =` / `->function =` assignments. A test keeps the two in step.
+ */
+export const BINDER_LINE_PCRE =
+  '\\b(?:INIT_(?:DELAYED_|DEFERRABLE_|RCU_)?WORK\\w*|DECLARE_(?:DELAYED_|DEFERRABLE_)?WORK|__(?:DELAYED_)?WORK_INITIALIZER|' +
+  '__TIMER_INITIALIZER|DEFINE_TIMER|timer_setup\\w*|setup_\\w*timer|__init_timer|init_timer\\w*|hrtimer_setup\\w*|hrtimer_init\\w*|' +
+  'kthread_(?:run|create|init_)\\w*)\\b|[.>]\\s*function\\s*=';
+const BINDER_LINE_JS = new RegExp(BINDER_LINE_PCRE);
+/** Binder calls whose callback sits this many lines below (a call split over lines). */
+export const BINDER_AFTER = 2;
+const IDENT = /[A-Za-z_]\w*/g;
+
+/** Every identifier of `line`. */
+export function wordsOfLine(line: string, add: (w: string) => void): void {
+  for (const m of line.matchAll(IDENT)) add(m[0]);
+}
+
+/** The words on binder lines of `text`, and on the BINDER_AFTER lines after each. */
+export function binderWords(text: string): Set<string> {
+  const out = new Set<string>();
+  // Cheap reject first: most files bind nothing.
+  if (!BINDER_LINE_JS.test(text)) return out;
+  const lines = text.split('\n');
+  let until = -1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length < 4096 && BINDER_LINE_JS.test(line)) until = i + BINDER_AFTER;
+    if (i <= until) wordsOfLine(line.length > 4096 ? line.slice(0, 4096) : line, (w) => out.add(w));
+  }
+  return out;
+}

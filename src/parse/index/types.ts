@@ -71,6 +71,8 @@ export interface TreeIndex {
   /** Every function defined in a file. */
   functionsIn(file: string): IrFunction[];
   /** Functions that contain a call to `name`. */
+  /** Search for the callers of all these names at once (an optimisation; callers() works without it). */
+  prefetchCallers?(names: string[]): void;
   callers(name: string): IrFunction[];
   /** With `fromFile`, a definition in that file, then its directory, then include/ is preferred
    * (generic tags such as `struct priv` are defined by many drivers). */

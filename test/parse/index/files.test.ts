@@ -49,6 +49,26 @@ for (const git of [true, false]) {
       expect(filesMentioning(view, ['shared_fn'], ['drv/b.c', 'include'])).toEqual(['drv/b.c', 'include/linux/foo.h']);
     });
 
+    it('finds binder lines and the lines just below them, and no other uses', () => {
+      const s = new FileSearch(new TestView(root));
+      expect(s.binders('foo_work_fn')).toEqual(['drv/a.c']);
+      expect(s.binders('foo_hrt_old_fn')).toEqual(['drv/a.c']);
+      expect(s.binders('global_dwork_fn')).toEqual(['drv/a.c']);
+      // Named in other/x.c, but never on or under a binder line there.
+      expect(s.binders('x_caller')).toEqual([]);
+      // A call split over lines: the callback two lines below INIT_DELAYED_WORK.
+      const split = new TestView(root, new Map([['new/split.c', 'void s(struct foo_dev *fd)\n{\n\tINIT_DELAYED_WORK(&fd->dw,\n\t\t\tsplit_fn);\n}\n']]));
+      expect(new FileSearch(split).binders('split_fn')).toEqual(['new/split.c']);
+    });
+
+    it('looks up many names with one search, with the same answers as one at a time', () => {
+      const ids = ['foo_cb', 'x_caller', 'shared_fn', 'helper', 'a_only', 'nothing_here'];
+      const batch = new FileSearch(new TestView(root));
+      const all = batch.mentions(ids);
+      expect(batch.stats.greps + batch.stats.scans).toBe(1);
+      for (const id of ids) expect(all.get(id)).toEqual(new FileSearch(new TestView(root)).mentions([id]).get(id));
+    });
+
     it('finds declaration lines, not uses', () => {
       const s = new FileSearch(new TestView(root));
       expect(s.declarations('shared_fn')).toEqual(['drv/b.c', 'include/linux/foo.h', 'other/c.c']);
@@ -66,6 +86,17 @@ describe('filesMentioning in a git tree with local changes', () => {
     writeFileSync(join(root, 'other/x.c'), 'int x_caller(void) { return 1; }\n');
     unlinkSync(join(root, 'drv/b.c'));
     expect(filesMentioning(new TestView(root), ['shared_fn'])).toEqual(['drv/a.c', 'include/linux/foo.h', 'other/c.c', 'other/untracked.c']);
+  });
+
+  it('leaves out ignored files in a search for many names, as git grep does', () => {
+    const root = writeFixture({ git: true });
+    writeFileSync(join(root, '.gitignore'), '*.mod.c\n');
+    writeFileSync(join(root, 'other/gen.mod.c'), 'void g(void) { shared_fn(3); x_caller(); }\n');
+    writeFileSync(join(root, 'other/untracked.c'), 'void u(void) { x_caller(); }\n');
+    const s = new FileSearch(new TestView(root));
+    const m = s.mentions(['shared_fn', 'x_caller']);
+    expect(m.get('shared_fn')).not.toContain('other/gen.mod.c');
+    expect(m.get('x_caller')).toEqual(['other/untracked.c', 'other/x.c']);
   });
 
   it('reuses answers kept on disk for the same commit, and still sees later edits', () => {
