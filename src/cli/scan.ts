@@ -63,8 +63,10 @@ export async function runScan(io: Io, inputs: string[], opts: ScanOptions): Prom
   const progress = new Progress(io, series.length, 'series');
   const results: SeriesScan[] = [];
   let interrupted = false;
+  // A second Ctrl-C finds no listener and ends the process at once.
   const onSigint = () => {
     interrupted = true;
+    io.stderr('kreview: interrupted: finishing the series in progress (Ctrl-C again to stop at once)\n');
   };
   process.once('SIGINT', onSigint);
   try {
@@ -73,21 +75,31 @@ export async function runScan(io: Io, inputs: string[], opts: ScanOptions): Prom
       `${r.label.slice(0, 70)}: ${r.status === 'analysed' ? `${r.introduced.length} introduced` : r.status}`;
     const workerFile = new URL('./scan-worker.js', import.meta.url);
     if (jobs > 1 && series.length > 1 && existsSync(fileURLToPath(workerFile))) {
+      // Series are handed to a thread when it is free. Ctrl-C stops the
+      // hand-out and lets the series in progress finish: a worker terminated
+      // inside a tree-sitter call takes the process down with SIGABRT, so
+      // the pool is destroyed only when idle.
       const pool = new Piscina({ filename: workerFile.href, maxThreads: jobs, minThreads: 1 });
-      const stop = () => void pool.destroy();
-      process.once('SIGINT', stop);
-      const settled = await Promise.allSettled(
-        series.map((s) =>
-          pool.run(run(s)).then((r: SeriesScan) => {
+      let next = 0;
+      let crash: { err: unknown } | null = null;
+      const lane = async () => {
+        while (next < series.length && !crash && !interrupted) {
+          const s = series[next++]!;
+          try {
+            const r = (await pool.run(run(s))) as SeriesScan;
             results.push(r);
             progress.step(note(r));
-          }),
-        ),
-      );
-      process.off('SIGINT', stop);
-      const crash = settled.find((x) => x.status === 'rejected');
-      if (crash && !interrupted) throw (crash as PromiseRejectedResult).reason;
-      await pool.destroy();
+          } catch (err) {
+            crash ??= { err };
+          }
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: Math.min(jobs, series.length) }, lane));
+      } finally {
+        await pool.destroy().catch(() => undefined);
+      }
+      if (crash && !interrupted) throw (crash as { err: unknown }).err;
     } else {
       for (const s of series) {
         if (interrupted) break;

@@ -96,7 +96,7 @@ describe('kreview scan', () => {
 });
 
 describe('kreview scan, interrupted', () => {
-  it('Ctrl-C prints what was done so far and exits 130', async () => {
+  it.each([1, 2])('Ctrl-C prints what was done so far and exits 130 (--jobs %i)', async (jobs) => {
     const { spawn } = await import('node:child_process');
     const { existsSync } = await import('node:fs');
     const bin = join(ROOT, 'bin/kreview');
@@ -110,14 +110,18 @@ describe('kreview scan, interrupted', () => {
       one.replace(/1777300000\.git\.rhale/g, `17773000${String(i).padStart(2, '0')}.git.rhale`).replace(/rhale@example\.net/g, `rhale${i}@example.net`),
     );
     writeFileSync(many, copies.join(''), 'latin1');
-    const child = spawn(process.execPath, [bin, 'scan', many, '--tree', TREE, '--no-model', '--jobs', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'scan', many, '--tree', TREE, '--no-model', '--jobs', String(jobs)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
+    let sent = false;
     child.stderr.on('data', (d) => {
       err += d;
-      // Interrupt after the first series is done.
-      if (/\[1\/12\]/.test(err)) child.kill('SIGINT');
+      // Interrupt once, after the first series is done (a second Ctrl-C stops at once).
+      if (!sent && /\[1\/12\]/.test(err)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).toBe(130);
@@ -126,5 +130,6 @@ describe('kreview scan, interrupted', () => {
     const done = Number(/summary: (\d+) series/.exec(out)![1]);
     expect(done).toBeGreaterThanOrEqual(1);
     expect(done).toBeLessThan(12);
+    expect(err).toMatch(/kreview: interrupted: finishing the series in progress/);
   }, 60_000);
 });
