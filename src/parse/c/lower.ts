@@ -8,6 +8,10 @@
  * Nothing here may throw on odd trees: unknown shapes become `unknown`
  * expressions, and recursion is bounded (deeper nesting degrades to
  * `unknown` rather than overflowing the stack).
+ *
+ * Functions are read through the plain-JS copy of lnode.ts, which leaves out
+ * nodes this file does not read (most anonymous tokens, the insides of types,
+ * strings and sizeof): reading more here means keeping more there.
  */
 import type Parser from 'tree-sitter';
 import type {
@@ -1412,11 +1416,15 @@ function lowerParams(params: N | null, typeText: (n: N) => string): Param[] {
   return out;
 }
 
-function docComment(fn: Parser.SyntaxNode, fc: FileContext): Comment | null {
+function docComment(fn: Parser.SyntaxNode, fnStart: number, fc: FileContext): Comment | null {
   const prev = fn.previousSibling;
   if (!prev || prev.type !== 'comment') return null;
-  if (prev.endPosition.row < fn.startPosition.row - 1) return null;
-  return { text: fc.parsed.original.slice(prev.startIndex, prev.endIndex), pos: posOf(fc.starts, prev.startIndex, prev.endIndex) };
+  const start = prev.startIndex;
+  const end = prev.endIndex;
+  // Rows from the line table (the same newlines tree-sitter counts): fewer native calls.
+  const pos = posOf(fc.starts, start, end);
+  if (pos.endLine < posOf(fc.starts, fnStart, fnStart).line - 1) return null;
+  return { text: fc.parsed.original.slice(start, end), pos };
 }
 
 function lowerOne(raw: Parser.SyntaxNode, fc: FileContext): IrFunction | null {
@@ -1451,30 +1459,45 @@ function lowerOne(raw: Parser.SyntaxNode, fc: FileContext): IrFunction | null {
     blocks: fl.finish(),
     entry: 0,
     annotations,
-    docComment: docComment(raw, fc),
+    docComment: docComment(raw, fn.startIndex, fc),
     pos: posOf(fc.starts, fn.startIndex, fn.endIndex),
     parseErrors: fl.parseErrors,
   };
 }
 
-/** Walk the tree (iteratively) for function definitions and annotated prototypes. */
-function collect(root: Parser.SyntaxNode): { defs: Parser.SyntaxNode[]; protos: Parser.SyntaxNode[] } {
+/** Node type names by id, for collect(). */
+const collectTypeNames: string[] = [];
+
+/**
+ * Walk the tree (iteratively) for function definitions and for declarations
+ * that carry a lock annotation (`annotated(start, end)`): only those are
+ * turned into nodes, which costs native calls.
+ */
+function collect(
+  root: Parser.SyntaxNode,
+  annotated: (start: number, end: number) => boolean,
+): { defs: Parser.SyntaxNode[]; protos: Parser.SyntaxNode[] } {
   const defs: Parser.SyntaxNode[] = [];
   const protos: Parser.SyntaxNode[] = [];
   const cursor = root.walk();
   let depth = 0;
   for (;;) {
-    const type = cursor.nodeType;
+    // A number from the cursor is cheaper than a new string for every node.
+    const id = cursor.nodeTypeId;
+    const type = collectTypeNames[id] ?? (collectTypeNames[id] = cursor.nodeType);
     let descend = true;
     if (type === 'function_definition') {
       defs.push(cursor.currentNode);
       descend = false;
     } else if (type === 'declaration' && depth <= 3) {
-      protos.push(cursor.currentNode);
+      if (annotated(cursor.startIndex, cursor.endIndex)) protos.push(cursor.currentNode);
       descend = false;
     } else if (type === 'compound_statement' || type.endsWith('_expression') || type === 'struct_specifier') {
       // Function definitions do not nest inside these (except inside ERROR recovery, handled below).
       descend = type === 'compound_statement' && cursor.currentNode.parent?.type === 'ERROR';
+    } else if (type === 'preproc_def' || type === 'preproc_function_def' || type === 'preproc_include') {
+      // One directive line: only tokens and parameter names inside.
+      descend = false;
     }
     if (descend && cursor.gotoFirstChild()) {
       depth++;
@@ -1494,13 +1517,15 @@ function collect(root: Parser.SyntaxNode): { defs: Parser.SyntaxNode[]; protos: 
 export function lowerParsed(parsed: ParsedFile): IrFunction[] {
   if (!parsed.tree) return [];
   const fc = new FileContext(parsed);
-  const { defs, protos } = collect(parsed.tree.rootNode);
+  const lockAnn = (start: number, end: number): Annotations => lockAnnotations(fc.annotationsIn(start, end));
+  const hasLockAnn = (a: Annotations): boolean => a.mustHold.length > 0 || a.acquires.length > 0 || a.releases.length > 0;
+  const { defs, protos } = collect(parsed.tree.rootNode, (s, e) => hasLockAnn(lockAnn(s, e)));
   for (const p of protos) {
     const decl = p.childForFieldName('declarator');
     const info = describeDeclarator(decl);
     if (!info.name || !info.fn) continue;
-    const ann = lockAnnotations(fc.annotationsIn(p.startIndex, p.endIndex));
-    if (!ann.mustHold.length && !ann.acquires.length && !ann.releases.length) continue;
+    const ann = lockAnn(p.startIndex, p.endIndex);
+    if (!hasLockAnn(ann)) continue;
     fc.protoAnnotations.set(info.name, ann);
   }
   const out: IrFunction[] = [];

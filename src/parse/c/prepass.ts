@@ -123,6 +123,29 @@ const VISIBLE_IF_KUNIT = /^VISIBLE_IF_\w*KUNIT$/;
 
 const STRING_MACRO = /^(?:[A-Z_][A-Z0-9_]*|PRI[a-zA-Z0-9]+)$/;
 
+/**
+ * A bit per word list, set at the first character of each of its words:
+ * most names are ruled out by one array read instead of hashing a new string.
+ */
+const FIRST_CHAR = new Uint8Array(128);
+const BARE_BIT = 1;
+const CALL_BIT = 2;
+const TYPEOF_BIT = 4;
+const DEFINE_BIT = 8;
+/** `name in DEFINE_MACRO_TYPES`, which also answers true for Object.prototype's names. */
+const DEFINE_NAMES = new Set([...Object.keys(DEFINE_MACRO_TYPES), ...Object.getOwnPropertyNames(Object.prototype)]);
+for (const [words, bit] of [[BARE_ANNOTATIONS, BARE_BIT], [CALL_ANNOTATIONS, CALL_BIT], [TYPEOF_WORDS, TYPEOF_BIT], [DEFINE_NAMES, DEFINE_BIT]] as const) {
+  for (const w of words) {
+    const c = w.charCodeAt(0);
+    if (c < 128) FIRST_CHAR[c]! |= bit;
+    else FIRST_CHAR.fill(0xff); // never the case; stay exact if it were
+  }
+}
+function mayBe(v: string, bit: number): boolean {
+  const c = v.charCodeAt(0);
+  return c >= 128 || (FIRST_CHAR[c]! & bit) !== 0;
+}
+
 const enum K {
   Ident,
   Punct,
@@ -429,8 +452,6 @@ function conditionalBlanks(tk: Tokens): [number, number][] {
   return out;
 }
 
-const STATEMENT_PREV = new Set([';', '{', '}', ':', ')', 'else', 'do']);
-
 export function prepass(text: string): PrepassResult {
   const tk = tokenize(text);
   const starts = lineStarts(text);
@@ -535,12 +556,12 @@ export function prepass(text: string): PrepassResult {
     const nextIsParen = next >= 0 && tk.kind[next] === K.Punct && tk.value[next] === '(';
     const close = nextIsParen ? tk.match[next]! : -1;
 
-    if (BARE_ANNOTATIONS.has(v) || (v.charCodeAt(0) === 86 && VISIBLE_IF_KUNIT.test(v))) {
+    if ((mayBe(v, BARE_BIT) && BARE_ANNOTATIONS.has(v)) || (v.charCodeAt(0) === 86 && VISIBLE_IF_KUNIT.test(v))) {
       annotations.push({ name: v, args: '', start: tk.start[t]!, end: tk.end[t]!, pos: posOf(starts, tk.start[t]!, tk.end[t]!) });
       blank(tk.start[t]!, tk.end[t]!);
       continue;
     }
-    if (CALL_ANNOTATIONS.has(v) && close > next) {
+    if (close > next && mayBe(v, CALL_BIT) && CALL_ANNOTATIONS.has(v)) {
       const s = tk.start[t]!;
       const e = tk.end[close]!;
       annotations.push({
@@ -557,7 +578,10 @@ export function prepass(text: string): PrepassResult {
 
     const depth = tk.depth[t]!;
     const pv = prevValue();
-    const atStatement = STATEMENT_PREV.has(pv) || pv === 'static' || prev < 0;
+    // After `;` `{` `}` `:` `)` `else` `do` `static`, or at the start of the file (names not hashed).
+    const atStatement = prev < 0 || (tk.kind[prev] === K.Punct
+      ? pv === ';' || pv === '{' || pv === '}' || pv === ':' || pv === ')'
+      : pv === 'else' || pv === 'do' || pv === 'static');
 
     if (v === 'case') inCase = true;
     // `out:` right before `}` (allowed since C23): `out;` parses, and lowering knows it was a label.
@@ -570,7 +594,7 @@ export function prepass(text: string): PrepassResult {
       continue;
     }
     // `(typeof(*p)){ ... }` and `(typeof(x))y`: a type in a cast.
-    if (TYPEOF_WORDS.has(v) && close > next && depth > 0 && pv === '(' && close + 1 < tk.count && tk.value[close + 1] === ')') {
+    if (close > next && mayBe(v, TYPEOF_BIT) && TYPEOF_WORDS.has(v) && depth > 0 && pv === '(' && close + 1 < tk.count && tk.value[close + 1] === ')') {
       replace(tk.start[t]!, tk.end[close]!, '_'.repeat(tk.end[close]! - tk.start[t]!));
       prev = close;
       t = close;
@@ -583,7 +607,7 @@ export function prepass(text: string): PrepassResult {
       continue;
     }
     // `typeof(x) y = ...;` declarations: the type becomes an identifier of underscores.
-    if (TYPEOF_WORDS.has(v) && close > next && depth > 0 && (atStatement || pv === 'const' || pv === 'volatile')) {
+    if (close > next && mayBe(v, TYPEOF_BIT) && TYPEOF_WORDS.has(v) && depth > 0 && (atStatement || pv === 'const' || pv === 'volatile')) {
       const fk = close + 1 < tk.count ? tk.kind[close + 1] : -1;
       const fv = close + 1 < tk.count ? tk.value[close + 1] : '';
       if (fk === K.Ident || (fk === K.Punct && fv === '*')) {
@@ -595,7 +619,7 @@ export function prepass(text: string): PrepassResult {
     }
 
     // `static DEFINE_MUTEX(x);` -> `static DEFINE_MUTEX x ;`
-    if (close > next && v in DEFINE_MACRO_TYPES && atStatement) {
+    if (close > next && atStatement && mayBe(v, DEFINE_BIT) && DEFINE_NAMES.has(v)) {
       const after = close + 1 < tk.count ? tk.value[close + 1] : '';
       const args = splitArgs(tk, text, next, close);
       const first = args.tokenRanges[0];
