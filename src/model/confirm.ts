@@ -5,6 +5,7 @@
 import type { TreeIndex } from '../parse/index/types.js';
 import type { Confirmation, Finding } from '../report/schema.js';
 import { withBounds, type Bounds } from './bounds.js';
+import { modelClock } from './clock.js';
 import { confirmAssertHeldCaller } from './scenarios/assert-held-caller.js';
 import { confirmCommentCodeMismatch } from './scenarios/comment-code-mismatch.js';
 import { confirmDoubleLock } from './scenarios/double-lock.js';
@@ -29,7 +30,9 @@ export function confirmFinding(finding: Finding, index: TreeIndex, bounds?: Part
   const run = SCENARIOS[finding.rule];
   if (!run) return { status: 'unknown', summary: `the model has no scenario for ${finding.rule} yet`, trace: [] };
   try {
-    return run({ finding, index, bounds: withBounds(bounds) });
+    const b = withBounds(bounds);
+    const clock = modelClock(index);
+    return run({ finding, index, bounds: b, deadline: clock() + b.timeMs, clock });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     return { status: 'unknown', summary: `the model failed on this finding: ${msg}`, trace: [] };

@@ -40,6 +40,17 @@ export function normLockName(s: string): string {
   return s.replace(/\s+/g, '').replace(/^&/, '').replace(/[()]/g, '');
 }
 
+/** The member a lock is, the last field of its path (`base_lock` for `ar->ab->base_lock`, `lock` for `q[i].lock`). */
+export function lockMember(s: string): string {
+  const n = normLockName(s).replace(/\[[^\]]*\]/g, '');
+  return n.split(/->|\./).pop() ?? n;
+}
+
+/** Whether two lock names may be the same lock class: the same member (liberal, so a refutation never rests on a name mismatch). */
+export function sameLockMember(a: string, b: string): boolean {
+  return lockMember(a) === lockMember(b);
+}
+
 /**
  * Parses an access path: identifiers, `->`, `.`, `&`, `*`, parentheses,
  * integers, `[index]`. Returns null for anything else.

@@ -11,6 +11,8 @@ import { exprText, parsePath } from './exprtext.js';
 import { TypeInfo, locKey, newObj, newSym, readField, writeField } from './heap.js';
 import { PRIMITIVES, guardLockMode, listEnd, lockAcquire, lockRelease, type PrimResult } from './primitives.js';
 import { foreachImpl } from './hooks.js';
+import { inScope, type CodeScope } from './scope.js';
+import type { LockSlice } from './slice.js';
 import { BoundHit, Infeasible, NeedChoice, Unmodelled, type ChoiceOption } from './signals.js';
 import {
   addTrace,
@@ -80,6 +82,20 @@ export class Machine {
   trackWatched = false;
   /** Answer "already running" first when a wait meets a callback that may be pending from before. */
   preferRunning = false;
+  /** The model's clock (clock.ts): time the index spends parsing is not the model's. */
+  clock: () => number = () => Date.now();
+  /** The functions a scenario runs (scope.ts); null = every function with a body. */
+  scope: CodeScope | null = null;
+  /** Calls that cannot touch this lock's member are run as external calls (slice.ts). */
+  slice: LockSlice | null = null;
+  /** Called when a thread executes the watched line (before the statement runs). */
+  atWatch: ((x: Exec) => void) | null = null;
+  /** Called when a thread takes a lock (display name, key). */
+  onAcquire: ((x: Exec, name: string, key: string) => void) | null = null;
+  /** Functions met outside the scope and treated as external calls. */
+  readonly outOfScope = new Set<string>();
+  /** Functions left out by the lock slice. */
+  readonly sliced = new Set<string>();
 
   constructor(
     readonly index: TreeIndex,
@@ -111,6 +127,20 @@ export class Machine {
       f = null;
     }
     if (f && f.blocks.length === 0) f = null;
+    // An empty stub (the `static inline` of a header for a config option that is off) loses to a
+    // definition with code when the finding names the function: the finding is about the
+    // configuration that compiles its call chain. Elsewhere the stub stands (debug options stay off).
+    if (f && this.scope?.names.has(name) && f.blocks.every((b) => b.instrs.length === 0)) {
+      let defs: IrFunction[] = [];
+      try {
+        defs = this.index.functions(name);
+      } catch {
+        defs = [];
+      }
+      const real = defs.filter((d) => d.blocks.some((b) => b.instrs.length > 0));
+      const dir = fromFile.slice(0, fromFile.lastIndexOf('/') + 1);
+      f = real.find((d) => d.file.startsWith(dir)) ?? real.find((d) => !d.isStatic) ?? f;
+    }
     this.resolveCache.set(ck, f);
     return f;
   }
@@ -151,6 +181,23 @@ export class Machine {
       }
     }
     this.constCache.set(ck, v);
+    return v;
+  }
+
+  private lockerCache = new Map<string, boolean>();
+  /**
+   * Whether the function's own body takes or releases a lock (or waits, queues):
+   * such a function runs even outside the scenario's scope, so a lock wrapper
+   * (`unlock_page_lruvec_irqrestore()`) is never skipped while its partner runs.
+   */
+  locksItself(fn: IrFunction): boolean {
+    const key = this.fnKey(fn);
+    let v = this.lockerCache.get(key);
+    if (v !== undefined) return v;
+    v = fn.blocks.some((b) =>
+      b.instrs.some((i) => (i.op === 'guard' && guardLockMode(i.class) !== null) || (i.op === 'call' && !!i.callee && !!PRIMITIVES[i.callee]?.alwaysVisible)),
+    );
+    this.lockerCache.set(key, v);
     return v;
   }
 
@@ -433,6 +480,7 @@ export class Exec {
         if (w && ins.pos.line === w.line && fn.file === w.file) {
           this.m.reached = true;
           if (this.m.trackWatched && t.id === this.m.opts.entryThread) this.s.watched = true;
+          this.m.atWatch?.(this);
         }
         const r = this.execInstr(ins);
         if (r === 'blocked' || r === 'yield') return;
@@ -598,11 +646,15 @@ export class Exec {
       this.advance();
       return;
     }
-    if (f) {
+    if (f && this.m.scope && !inScope(this.m.scope, f) && !this.m.locksItself(f)) {
+      this.m.outOfScope.add(f.name);
+    } else if (f && this.m.slice && !this.m.slice.touches(f)) {
+      this.m.sliced.add(f.name);
+    } else if (f) {
       this.pushCall(f, args);
       return;
     }
-    // No body in the tree: an unconstrained result.
+    // No body in the tree (or none the scenario runs): an unconstrained result.
     const rt = ins.result ? this.declaredType(ins.result) : null;
     this.setResult(ins, newSym(this.s, rt, `${name ?? exprText(ins.calleeExpr ?? { k: 'unknown', text: '?' })}()`));
     this.advance();
@@ -725,6 +777,7 @@ export class Exec {
           detail: held.length ? `returns holding ${held.map((h) => h.name).join(', ')}` : 'returns holding no lock',
           stack: [{ fn: f.name, file: f.file, line }],
           held: held.filter((h) => !h.preheld).map((h) => ({ name: h.name, key: h.key })),
+          ret: { text: this.show(rv), zero: this.knownZero(rv) },
         });
         this.trace(`return from ${f.name}()  [${held.length ? 'holds ' + held.map((h) => h.name).join(', ') : 'holds no lock'}]`, { file: f.file, line });
       }
@@ -1363,6 +1416,26 @@ export class Exec {
     ]);
     const n = this.norm(x);
     return n.k === 'sym' ? this.symEqConst(n, c) : eqConcrete(n, int(c));
+  }
+
+  /** Whether a value is known to be zero/NULL (true), known non-zero (false), or not known on this path (null). */
+  knownZero(v: Value): boolean | null {
+    const n = this.norm(v);
+    switch (n.k) {
+      case 'int': return n.v === 0;
+      case 'null': return true;
+      case 'ptr':
+      case 'fn':
+      case 'str': return false;
+      case 'sym': {
+        const f = this.s.facts[`nz(s${n.id})`];
+        return f === undefined ? null : !f;
+      }
+      case 'term': {
+        const f = this.s.facts[`nz(${n.key})`];
+        return f === undefined ? null : !f;
+      }
+    }
   }
 
   /** A value for traces: `7`, `NULL`, `group->blocking_domain`. */

@@ -30,6 +30,8 @@ export interface Prim {
   yields?: boolean;
   /** Computes a value and changes nothing the scenarios look at. */
   pure?: boolean;
+  /** Takes or releases the lock its first argument names; `member` when the lock is a fixed member of it (`base`). */
+  lock?: { member?: string };
   run(x: Exec, args: Expr[], ins: CallInstr, vals?: Value[]): PrimResult;
 }
 
@@ -97,6 +99,7 @@ export function lockAcquire(x: Exec, e: Expr | undefined, mode: LockMode, text: 
   else l.owner = me;
   l.at = x.here();
   if (!l.preheld) l.name = name;
+  x.m.onAcquire?.(x, l.name, loc.key);
   x.trace(`${text}  [acquires ${l.name}; ${heldBy(x)}]`);
   return true;
 }
@@ -129,6 +132,7 @@ export function lockRelease(x: Exec, e: Expr | undefined, mode: LockMode, text: 
 
 function lockPrim(mode: LockMode): Prim {
   return {
+    lock: {},
     visible: true,
     alwaysVisible: true,
     run(x, args, ins) {
@@ -140,6 +144,7 @@ function lockPrim(mode: LockMode): Prim {
 }
 function tryPrim(mode: LockMode): Prim {
   return {
+    lock: {},
     visible: true,
     alwaysVisible: true,
     run(x, args, ins) {
@@ -151,6 +156,7 @@ function tryPrim(mode: LockMode): Prim {
 }
 function unlockPrim(mode: LockMode): Prim {
   return {
+    lock: {},
     visible: true,
     alwaysVisible: true,
     run(x, args, ins) {
@@ -184,6 +190,42 @@ def(
   unlockPrim('excl'),
 );
 def(['read_unlock', 'read_unlock_bh', 'read_unlock_irq', 'read_unlock_irqrestore', 'up_read'], unlockPrim('read'));
+
+// down_write_nest_lock(sem, outer) and mutex_lock_nest_lock: lockdep annotations of the same acquisition.
+def(['down_write_nest_lock'], lockPrim('excl'));
+
+// Wound/wait mutexes and dma-buf reservations: the lock is the ww_mutex's `base` mutex
+// (`&obj->lock.base`), which is what the rules name. With a NULL acquire context the
+// lock cannot fail with -EDEADLK; the model takes it and returns 0.
+function wwBase(e: Expr | undefined, resv: boolean): Expr | undefined {
+  if (!e) return e;
+  if (resv) return { k: 'unary', op: '&', arg: { k: 'field', base: { k: 'field', base: e, name: 'lock', arrow: true }, name: 'base', arrow: false } };
+  if (e.k === 'unary' && e.op === '&') return { k: 'unary', op: '&', arg: { k: 'field', base: e.arg, name: 'base', arrow: false } };
+  return { k: 'unary', op: '&', arg: { k: 'field', base: e, name: 'base', arrow: true } };
+}
+function wwPrim(resv: boolean, what: 'lock' | 'try' | 'unlock'): Prim {
+  return {
+    lock: { member: 'base' },
+    visible: true,
+    alwaysVisible: true,
+    run(x, args, ins) {
+      const e = wwBase(args[0], resv);
+      if (what === 'unlock') {
+        lockRelease(x, e, 'excl', ins.text);
+        return ZERO;
+      }
+      const r = lockAcquire(x, e, 'excl', ins.text, what === 'try');
+      if (r === 'blocked') return { block: x.t.wait! };
+      return what === 'try' ? bool(r) : ZERO;
+    },
+  };
+}
+def(['dma_resv_lock', 'dma_resv_lock_interruptible', 'dma_resv_lock_slow', 'dma_resv_lock_slow_interruptible'], wwPrim(true, 'lock'));
+def(['dma_resv_trylock'], wwPrim(true, 'try'));
+def(['dma_resv_unlock'], wwPrim(true, 'unlock'));
+def(['ww_mutex_lock', 'ww_mutex_lock_interruptible', 'ww_mutex_lock_slow', 'ww_mutex_lock_slow_interruptible'], wwPrim(false, 'lock'));
+def(['ww_mutex_trylock'], wwPrim(false, 'try'));
+def(['ww_mutex_unlock'], wwPrim(false, 'unlock'));
 
 def(['mutex_init', '__mutex_init', 'spin_lock_init', 'raw_spin_lock_init', 'rwlock_init', 'init_rwsem', '__init_rwsem'], {
   visible: false,
@@ -462,9 +504,13 @@ function startPreexisting(x: Exec, l: { key: string; obj: number; path: string; 
   const sname = o.origin === 'global' && !l.path ? null : structName(o.type);
   const field = o.origin === 'global' && !l.path ? o.label : l.path;
   const srcs = x.m.spontaneous.filter((sp) => {
-    if (sp.kind !== kind || sp.struct !== sname) return false;
+    if (sp.kind !== kind) return false;
     const f = sp.delayed ? `${sp.field}.work` : sp.field;
-    return f === field;
+    if (sp.struct === sname) return f === field;
+    // The bound struct embedded in the object (`sc->btcoex.no_stomp_timer` for a timer of struct ath_btcoex).
+    if (sp.struct === null || o.origin === 'global' || !field.endsWith(`.${f}`)) return false;
+    const prefix = field.slice(0, field.length - f.length - 1);
+    return structName(x.m.types.pathType(o.type, prefix)) === sp.struct;
   });
   if (!srcs.length) return false;
   const opts = [
@@ -715,6 +761,30 @@ def(['list_del', 'list_del_init', 'list_del_rcu', 'hlist_del', 'hlist_del_init',
     return ZERO;
   },
 });
+// list_splice*(list, head): the elements of `list` join `head` (at its front, or its tail);
+// `list` is left empty (re-initialised by the _init forms, not to be used by the others).
+function listSplice(tail: boolean): Prim {
+  return {
+    visible: true,
+    run(x, args, ins) {
+      const src = getList(x, listAt(x, args[0], ins.text));
+      const dl = listAt(x, args[1], ins.text);
+      const dst = getList(x, dl);
+      const items = tail ? [...dst.items, ...src.items] : [...src.items, ...dst.items];
+      const key = dl.key;
+      const moved = { items, open: dst.open || src.open, nonEmptyOpen: dst.nonEmptyOpen || src.nonEmptyOpen };
+      src.items = [];
+      src.open = false;
+      src.nonEmptyOpen = false;
+      x.s.lists[key] = moved;
+      x.trace(`${ins.text}  [${dl.name}: ${items.length}${moved.open ? '+' : ''} element(s)]`);
+      return ZERO;
+    },
+  };
+}
+def(['list_splice', 'list_splice_init', 'list_splice_rcu', 'hlist_move_list'], listSplice(false));
+def(['list_splice_tail', 'list_splice_tail_init'], listSplice(true));
+
 def(['list_move', 'list_move_tail'], {
   visible: true,
   run(x, args, ins) {

@@ -66,7 +66,8 @@ export interface ExploreResult {
 }
 
 export function explore(m: Machine, init: State, opts: ExploreOptions): ExploreResult {
-  const t0 = Date.now();
+  const now = m.clock;
+  const t0 = now();
   const bounds = new Set<string>();
   const unmodelled = new Set<string>();
   const visited = new Set<string>();
@@ -78,7 +79,7 @@ export function explore(m: Machine, init: State, opts: ExploreOptions): ExploreR
     res.bounds = [...bounds];
     res.softBounds = [...soft];
     res.unmodelled = [...unmodelled];
-    res.ms = Date.now() - t0;
+    res.ms = Math.max(0, Math.round(now() - t0));
     return res;
   };
   while (stack.length) {
@@ -86,7 +87,7 @@ export function explore(m: Machine, init: State, opts: ExploreOptions): ExploreR
       bounds.add(`states (${B.states})`);
       break;
     }
-    if ((res.states & 31) === 0 && Date.now() - t0 > B.timeMs) {
+    if (B.timeMs <= 0 || ((res.states & 31) === 0 && now() - t0 > B.timeMs)) {
       bounds.add(`time (${B.timeMs} ms)`);
       break;
     }
@@ -168,7 +169,7 @@ function asyncStarts(m: Machine, s: State, spont: Spontaneous[], bounds: Set<str
   const already = s.facts['spontaneous'] === true;
   for (const src of spont) {
     if (already && src.kind !== 'kthread') continue;
-    for (const cand of candidates(s, src)) {
+    for (const cand of candidates(s, src, m.types)) {
       if (!room) {
         bounds.add(`threads (${m.bounds.threads})`);
         break;
@@ -180,7 +181,7 @@ function asyncStarts(m: Machine, s: State, spont: Spontaneous[], bounds: Set<str
   return out;
 }
 
-function candidates(s: State, src: Spontaneous): { key: string; owner: number }[] {
+function candidates(s: State, src: Spontaneous, types?: Machine['types']): { key: string; owner: number }[] {
   const out: { key: string; owner: number }[] = [];
   if (src.kind === 'kthread') {
     // The thread runs on the object whose field holds its task.
@@ -205,9 +206,18 @@ function candidates(s: State, src: Spontaneous): { key: string; owner: number }[
     return out;
   }
   for (const o of Object.values(s.objs)) {
-    if (o.origin !== 'pre' || o.freed || structName(o.type) !== src.struct) continue;
-    const key = locKey(o.id, path);
-    if (!s.async[key] && !s.started[key]) out.push({ key, owner: o.id });
+    if (o.origin !== 'pre' || o.freed) continue;
+    if (structName(o.type) === src.struct) {
+      const key = locKey(o.id, path);
+      if (!s.async[key] && !s.started[key]) out.push({ key, owner: o.id });
+      continue;
+    }
+    // The bound struct embedded one level down (`struct ath_btcoex btcoex;` in the object).
+    for (const [name, t] of types?.fields(o.type) ?? []) {
+      if (structName(t) !== src.struct || /\*/.test(t)) continue;
+      const key = locKey(o.id, `${name}.${path}`);
+      if (!s.async[key] && !s.started[key]) out.push({ key, owner: o.id });
+    }
   }
   return out;
 }

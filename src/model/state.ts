@@ -105,6 +105,8 @@ export interface ModelEvent {
   stack: { fn: string; file: string; line: number }[];
   /** For 'return' of the entry function: locks still held (names) and their keys. */
   held?: { name: string; key: string }[];
+  /** For 'return': the value returned, and whether it is known to be zero (true), non-zero (false) or not known (null). */
+  ret?: { text: string; zero: boolean | null };
   /** Length of the trace up to and including the step that reports the event. */
   traceLen?: number;
 }

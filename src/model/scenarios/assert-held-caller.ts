@@ -5,6 +5,7 @@
  */
 import type { Confirmation } from '../../report/schema.js';
 import type { ModelEvent } from '../state.js';
+import { scopeOf } from '../scope.js';
 import { findingFunction, noWitness, runEntry, stackAt, stats, traceOf, warnsOnPath, type ScenarioContext } from './common.js';
 
 export function confirmAssertHeldCaller(ctx: ScenarioContext): Confirmation {
@@ -18,7 +19,7 @@ export function confirmAssertHeldCaller(ctx: ScenarioContext): Confirmation {
     if (stackAt(ev.stack, f.file, f.line)) return true;
     return ev.stack.some((s) => s.fn === fn.name) && asserts.some((a) => a.file === ev.file && a.line === ev.line);
   };
-  const run = runEntry(ctx, fn, { concurrent: false, allocFail: true, spontaneous: [], watch: { file: f.file, line: f.line }, onEvent: matches });
+  const run = runEntry(ctx, fn, { concurrent: false, allocFail: true, spontaneous: [], watch: { file: f.file, line: f.line }, onEvent: matches, scope: scopeOf(f) });
   if (run.res.witness && run.res.event) {
     const ev = run.res.event;
     const callee = ev.stack[ev.stack.length - 1]!;

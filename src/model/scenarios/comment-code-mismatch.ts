@@ -3,17 +3,21 @@
  * expression may take: run the function with the expression set to a value
  * the comment allows (NULL) and look for the check firing. Confirmed = a
  * concrete state the comment allows on which the WARN_ON/BUG_ON fires.
- * Other kinds of claims (locks, stale names) are left unknown.
+ * Names the comment refers to that no longer exist are checked against the
+ * tree's index (stale-name.ts). Lock claims are left unknown.
  */
 import type { Confirmation } from '../../report/schema.js';
 import type { ModelEvent } from '../state.js';
 import { NULLV } from '../values.js';
 import { findingFunction, noWitness, runEntry, stats, traceOf, type ScenarioContext } from './common.js';
+import { confirmStaleName, staleClaim } from './stale-name.js';
 
 export function confirmCommentCodeMismatch(ctx: ScenarioContext): Confirmation {
   const f = ctx.finding;
+  const stale = staleClaim(f);
+  if (stale) return confirmStaleName(ctx.index, f, stale);
   const m = /the comment allows (\S+) to be NULL, but (\w+)\(\) fires/.exec(f.message);
-  if (!m) return { status: 'unknown', summary: 'the model checks only comments that allow a value (NULL) the check rejects', trace: [] };
+  if (!m) return { status: 'unknown', summary: 'the model checks only comments that allow a value (NULL) the check rejects, and names that no longer exist', trace: [] };
   const subject = m[1]!;
   const fn = findingFunction(ctx.index, f);
   if (!fn) return { status: 'unknown', summary: `the model could not find ${f.function ?? 'the function'}() in ${f.file}`, trace: [] };

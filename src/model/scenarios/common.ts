@@ -8,16 +8,30 @@ import type { TreeIndex } from '../../parse/index/types.js';
 import type { Confirmation, Finding, TraceStep } from '../../report/schema.js';
 import type { Bounds } from '../bounds.js';
 import { parsePath } from '../exprtext.js';
-import { Exec, Machine } from '../machine.js';
+import { Exec, Machine, successors } from '../machine.js';
 import { lockAcquire } from '../primitives.js';
 import { explore, type Deadlock, type ExploreResult, type Spontaneous } from '../scheduler.js';
 import { NeedChoice } from '../signals.js';
 import { initialState, traceArray, type ModelEvent, type State } from '../state.js';
+import type { CodeScope } from '../scope.js';
+import { LockSlice, lockClassOf, type LockClass } from '../slice.js';
 
 export interface ScenarioContext {
   finding: Finding;
   index: TreeIndex;
   bounds: Bounds;
+  /**
+   * When the finding's time bound runs out (on `clock`): every run of the
+   * scenario (each entry point, each phase) shares the one budget, so a
+   * finding never takes more than `bounds.timeMs` however many entries it has.
+   */
+  deadline?: number;
+  /** The clock `deadline` is on (clock.ts); Date.now when absent. */
+  clock?: () => number;
+}
+
+export function now(ctx: ScenarioContext): number {
+  return ctx.clock ? ctx.clock() : Date.now();
 }
 
 export interface EntryRun {
@@ -44,6 +58,15 @@ export interface EntryOptions {
   spontaneousAtWaitOnly?: boolean;
   /** Order choices witness-first: aliases before fresh objects, "already running" before "not running". */
   witnessFirst?: boolean;
+  /** Run only these functions; the others are external calls (scope.ts). */
+  scope?: CodeScope;
+  /** Run only the calls that may touch a lock of this member (slice.ts), of this class when known. */
+  sliceMember?: string;
+  sliceClass?: LockClass | null;
+  /** Called when a thread executes the watched line, before the statement runs. */
+  atWatch?(x: Exec): void;
+  /** Called when a thread takes a lock (its display name). */
+  onAcquireName?(name: string, x: Exec): void;
 }
 
 /** The definition of the finding's function in the finding's file. */
@@ -67,11 +90,27 @@ export function callsAt(fn: IrFunction, line: number): CallInstr[] {
   return out;
 }
 
+/** The least time a run is given, even past the finding's deadline (a run that cannot start proves nothing). */
+const MIN_RUN_MS = 50;
+
+/** Milliseconds left of the finding's budget. */
+export function timeLeft(ctx: ScenarioContext): number {
+  return ctx.deadline === undefined ? ctx.bounds.timeMs : ctx.deadline - now(ctx);
+}
+
 /** Runs `entry` on thread T0 from its entry with unconstrained parameters. */
 export function runEntry(ctx: ScenarioContext, entry: IrFunction, o: EntryOptions): EntryRun {
-  const bounds = o.bounds ? { ...ctx.bounds, ...o.bounds } : ctx.bounds;
+  // A run never gets more than the finding's time bound, nor (past a short minimum) more than is left of it.
+  let timeMs = Math.min(o.bounds?.timeMs ?? ctx.bounds.timeMs, ctx.bounds.timeMs);
+  if (ctx.deadline !== undefined) timeMs = Math.max(Math.min(MIN_RUN_MS, timeMs), Math.min(timeMs, ctx.deadline - now(ctx)));
+  const bounds = { ...ctx.bounds, ...(o.bounds ?? {}), timeMs };
   const m = new Machine(ctx.index, bounds, { concurrent: o.concurrent, allocFail: o.allocFail, entryThread: 'T0' });
   m.watch = o.watch;
+  m.scope = o.scope ?? null;
+  if (ctx.clock) m.clock = ctx.clock;
+  if (o.sliceMember) m.slice = new LockSlice(m, o.sliceMember, o.sliceClass ?? null);
+  m.atWatch = o.atWatch ?? null;
+  if (o.onAcquireName) m.onAcquire = (x, name) => o.onAcquireName!(name, x);
   m.trackWatched = !!o.prune;
   if (o.witnessFirst) {
     m.preferAlias = true;
@@ -183,4 +222,57 @@ export function warnsOnPath(s: State, before?: number): string {
   const w = s.events.filter((e) => (e.kind === 'warn' || e.kind === 'bug') && (before === undefined || (e.traceLen ?? 0) < before));
   if (!w.length) return '';
   return ` (on this path ${w.map((e) => `${e.text} at ${e.file}:${e.line}`).join(', ')} fires first)`;
+}
+
+/** The class of the finding's lock in its function (slice.ts), when the index can type it. */
+export function findingLockClass(ctx: ScenarioContext, fn: IrFunction): LockClass | null {
+  const text = ctx.finding.lock;
+  if (!text) return null;
+  const e = parsePath(text.replace(/^&/, '').trim());
+  return e ? lockClassOf(ctx.index, fn, e) : null;
+}
+
+/** Blocks of `fn` from which a statement at `line` can still be reached (it included). */
+export function blocksReaching(fn: IrFunction, line: number): Set<number> {
+  const preds = new Map<number, number[]>();
+  const seeds: number[] = [];
+  fn.blocks.forEach((b, i) => {
+    if (b.instrs.some((x) => x.pos.line === line) || ('pos' in b.term && (b.term as { pos: { line: number } }).pos.line === line)) seeds.push(i);
+    for (const n of successors(b.term)) {
+      const xs = preds.get(n) ?? [];
+      xs.push(i);
+      preds.set(n, xs);
+    }
+  });
+  const out = new Set<number>(seeds);
+  const stack = [...seeds];
+  while (stack.length) {
+    const b = stack.pop()!;
+    for (const p of preds.get(b) ?? []) {
+      if (!out.has(p)) {
+        out.add(p);
+        stack.push(p);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A prune for scenarios whose witness needs thread T0 at `line` of its entry
+ * function `entry` (the wait, or the call into it): a state where T0's entry
+ * frame is in a block from which that line cannot be reached any more, and
+ * T0 has not been there, can lead to no witness. Null when the line is not in
+ * `entry` (nothing to prune on).
+ */
+export function awayFrom(entry: IrFunction, line: number): ((s: State, m: Machine) => boolean) | null {
+  const reach = blocksReaching(entry, line);
+  if (reach.size === 0) return null;
+  return (s, m) => {
+    if (s.watched) return false;
+    const t0 = s.threads.find((t) => t.id === 'T0');
+    const bottom = t0?.frames[0];
+    if (!bottom) return false;
+    return m.fn(bottom.fn) === entry && !reach.has(bottom.block);
+  };
 }

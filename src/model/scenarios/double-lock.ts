@@ -3,9 +3,10 @@
  * the path on which a lock already held by the thread is taken again.
  */
 import type { Confirmation } from '../../report/schema.js';
-import { normLockName } from '../exprtext.js';
+import { lockMember, normLockName } from '../exprtext.js';
 import type { ModelEvent } from '../state.js';
-import { findingFunction, noWitness, runEntry, stackAt, stats, traceOf, warnsOnPath, type ScenarioContext } from './common.js';
+import { scopeOf } from '../scope.js';
+import { findingFunction, findingLockClass, noWitness, runEntry, stackAt, stats, traceOf, warnsOnPath, type ScenarioContext } from './common.js';
 import { renderLockdepScenario } from '../lockdep.js';
 
 export function confirmDoubleLock(ctx: ScenarioContext): Confirmation {
@@ -19,7 +20,7 @@ export function confirmDoubleLock(ctx: ScenarioContext): Confirmation {
     const sameLock = !!f.lock && !!ev.lock && normLockName(f.lock) === normLockName(ev.lock);
     return rel || sameLock;
   };
-  const run = runEntry(ctx, fn, { concurrent: false, allocFail: true, spontaneous: [], watch: { file: f.file, line: f.line }, onEvent: matches });
+  const run = runEntry(ctx, fn, { concurrent: false, allocFail: true, spontaneous: [], watch: { file: f.file, line: f.line }, onEvent: matches, scope: scopeOf(f), sliceMember: f.lock ? lockMember(f.lock) : undefined, sliceClass: findingLockClass(ctx, fn) });
   if (run.res.witness && run.res.event) {
     const ev = run.res.event;
     const trace = traceOf(run.res.witness, run.res.event.traceLen);

@@ -10,7 +10,8 @@ import type { CallInstr, IrFunction } from '../../parse/ir.js';
 import type { Binding, TreeIndex } from '../../parse/index/types.js';
 import { accessKey, type TypeLookup } from '../../parse/index/types-of.js';
 import type { Confirmation } from '../../report/schema.js';
-import { exprText } from '../exprtext.js';
+import { exprText, lockMember, sameLockMember } from '../exprtext.js';
+import { scopeOf, type CodeScope } from '../scope.js';
 import type { Deadlock, Spontaneous } from '../scheduler.js';
 import type { Machine } from '../machine.js';
 import type { State } from '../state.js';
@@ -19,8 +20,13 @@ import {
   callsAt,
   findingFunction,
   noWitness,
+  awayFrom,
+  callLine,
+  limits,
+  now,
   runEntry,
   stackAt,
+  timeLeft,
   stats,
   threadStack,
   traceOf,
@@ -174,8 +180,11 @@ export function confirmSyncUnderLock(ctx: ScenarioContext): Confirmation {
     return { status: 'unknown', summary: 'the model could not tell which callback the waiting call waits for', trace: [] };
   }
   const watch = { file: f.file, line: f.line };
+  const scope = scopeOf(f);
   const onDeadlock = (d: Deadlock, s: import('../state.js').State, m: import('../machine.js').Machine): boolean => {
     if (!d.cycle.some((e) => e.thread === 'T0')) return false;
+    // The cycle must go through the finding's lock: a deadlock on another lock at the same wait is another finding's.
+    if (f.lock && !d.cycle.some((e) => e.kind === 'lock' && sameLockMember(e.on, f.lock!))) return false;
     return stackAt(threadStack(m, s, 'T0'), f.file, f.line) && d.cycle.length >= 2;
   };
   const runs: EntryRun[] = [];
@@ -199,11 +208,29 @@ export function confirmSyncUnderLock(ctx: ScenarioContext): Confirmation {
   // entry the lock is not held and nothing can deadlock.
   const holders = holdersOf(ctx, fn);
   const callers = callersOf(ctx.index, fn, 3).filter((c) => !holders.includes(c));
-  const hit = witnessFirst(ctx, [...holders, ...callers, fn], { sources, watch, onDeadlock }, confirmed);
+  // First the deadlock's necessary conditions, one thread at a time (cheap, and where most
+  // findings on real code are decided); then a narrow search for the witness; then all of it.
+  if (f.lock) {
+    const nec = necessary(ctx, fn, sources, scope, f.lock);
+    if (nec) return nec;
+  }
+  const hit = witnessFirst(ctx, [...holders, ...callers, fn], { sources, watch, onDeadlock, scope }, confirmed);
   if (hit) return hit;
   const entries = [...holders, fn, ...callers];
-  for (const entry of entries) {
-    const run = runEntry(ctx, entry, { concurrent: true, allocFail: false, spontaneous: sources, watch, onDeadlock });
+  let cbStarted = false;
+  for (let k = 0; k < entries.length; k++) {
+    const entry = entries[k]!;
+    // Each entry gets its share of what is left of the finding's budget.
+    const share = Math.max(50, Math.floor(timeLeft(ctx) / (entries.length - k)));
+    const line = siteLine(ctx, fn, entry);
+    const away = line !== null ? awayFrom(entry, line) : null;
+    const run = runEntry(ctx, entry, {
+      concurrent: true, allocFail: false, spontaneous: sources, watch, onDeadlock, scope, bounds: { timeMs: share },
+      prune: (s, m) => {
+        if (!cbStarted && s.threads.some((t) => t.kind !== 'main')) cbStarted = true;
+        return !!away?.(s, m);
+      },
+    });
     runs.push(run);
     const c = confirmed(entry, run);
     if (c) return c;
@@ -211,6 +238,14 @@ export function confirmSyncUnderLock(ctx: ScenarioContext): Confirmation {
     if (run.reached && entry === fn) break;
   }
   const cbs = [...new Set(sources.map((s) => s.callback))].join(', ');
+  // Without the callback ever running on some path, "no deadlock" proves nothing.
+  if (!cbStarted && runs.some((r) => r.reached)) {
+    return {
+      status: 'unknown',
+      summary: `the model never had ${cbs}() running on any path it explored (its ${sources[0]!.kind} could not be matched to an object of the scenario) (${runs.map((r) => stats(r.res)).join('; ')})`,
+      trace: [],
+    };
+  }
   return noWitness(runs, 'a deadlock', `${cbs}() never waits for ${f.lock ?? 'the lock'} while ${f.function}() waits for it`);
 }
 
@@ -244,11 +279,13 @@ function holdersOf(ctx: ScenarioContext, fn: IrFunction): IrFunction[] {
 function witnessFirst(
   ctx: ScenarioContext,
   entries: IrFunction[],
-  o: { sources: Spontaneous[]; watch: { file: string; line: number }; onDeadlock: (d: Deadlock, s: State, m: Machine) => boolean },
+  o: { sources: Spontaneous[]; watch: { file: string; line: number }; onDeadlock: (d: Deadlock, s: State, m: Machine) => boolean; scope: CodeScope },
   confirmed: (entry: IrFunction, run: EntryRun) => Confirmation | null,
 ): Confirmation | null {
   const { file, line } = o.watch;
+  let away: ((s: State, m: Machine) => boolean) | null = null;
   const prune = (s: State, m: Machine): boolean => {
+    if (away?.(s, m)) return true;
     const t0 = s.threads.find((t) => t.id === 'T0');
     if (!t0 || t0.status === 'done') return true;
     const at = stackAt(threadStack(m, s, 'T0'), file, line);
@@ -267,16 +304,18 @@ function witnessFirst(
     }
     return false;
   };
-  // A share of the finding's budget, so the exhaustive search keeps most of it.
-  const deadline = Date.now() + Math.max(200, Math.floor(ctx.bounds.timeMs / 2));
+  // A share of the finding's budget, so the refutation and the exhaustive search keep most of it.
+  const deadline = now(ctx) + Math.max(200, Math.floor(timeLeft(ctx) / 3));
   const seen = new Set<IrFunction>();
   for (const entry of entries) {
     if (seen.has(entry)) continue;
     seen.add(entry);
-    const now = Date.now();
-    if (now >= deadline) break;
+    const t = now(ctx);
+    if (t >= deadline) break;
     // Each entry gets its share of what is left; an entry that finishes early leaves more to the others.
-    const left = Math.max(50, Math.floor((deadline - now) / (entries.length - seen.size + 1)));
+    const left = Math.max(50, Math.floor((deadline - t) / (entries.length - seen.size + 1)));
+    const line = siteLine(ctx, fnOf(ctx), entry);
+    away = line !== null ? awayFrom(entry, line) : null;
     const run = runEntry(ctx, entry, {
       concurrent: true,
       allocFail: false,
@@ -285,6 +324,7 @@ function witnessFirst(
       witnessFirst: true,
       watch: o.watch,
       onDeadlock: o.onDeadlock,
+      scope: o.scope,
       prune,
       bounds: { timeMs: left, forks: Math.min(ctx.bounds.forks, 24), states: Math.max(1000, Math.floor(ctx.bounds.states / 4)) },
     });
@@ -300,4 +340,138 @@ function lockClass(s: State, key: string): string {
   if (!m) return key;
   const o = s.objs[Number(m[1])];
   return o && o.type ? `${o.type}|${m[2] ?? ''}` : `${s.locks[key]?.name ?? key}`;
+}
+
+/**
+ * The deadlock's two necessary conditions, each checked on one thread alone
+ * (no interleaving, so the search is small enough to complete): the waiting
+ * thread reaches the wait holding a lock of the finding's class (from the
+ * waiting function's own entry and from each holder the finding names), and
+ * the callback takes a lock of that class. A complete search that shows
+ * either impossible refutes the finding; otherwise null (the concurrent
+ * search decides).
+ */
+function necessary(ctx: ScenarioContext, fn: IrFunction, sources: Spontaneous[], scope: CodeScope, lock: string): Confirmation | null {
+  const f = ctx.finding;
+  const until = now(ctx) + Math.floor(timeLeft(ctx) / 2);
+  const share = (n: number) => Math.max(50, Math.floor((until - now(ctx)) / Math.max(1, n)));
+  const cbs = [...new Set(sources.map((s) => s.callback))];
+  // (1) The waiting thread alone: at the wait in the waiting function (from its own entry), and at
+  // each call where the finding says a holder calls into the chain with the lock held.
+  const sites = holderSites(ctx, fn);
+  const runs: { site: Site; run: EntryRun }[] = [];
+  const heldAt: string[] = [];
+  let arrivals = 0;
+  /** The waiting function's own run began with the lock held (its assert or __must_hold: the callers' lock). */
+  let preheldInFn = false;
+  for (let k = 0; k < sites.length; k++) {
+    const site = sites[k]!;
+    const run = runEntry(ctx, site.entry, {
+      concurrent: false, allocFail: false, spontaneous: [], watch: { file: site.file, line: site.line }, scope, sliceMember: lockMember(lock),
+      bounds: { timeMs: share(sites.length - k + 1) },
+      // Past the watched call nothing matters to this question, nor where it cannot be reached any more.
+      prune: (s, m) => !!s.watched || (site.file === site.entry.file && !!awayFrom(site.entry, site.line)?.(s, m)),
+      atWatch: (x) => {
+        if (x.t.id !== 'T0') return;
+        if (site.entry === fn && Object.values(x.s.locks).some((l) => l.preheld && sameLockMember(l.name, lock))) preheldInFn = true;
+        const held = Object.values(x.s.locks).filter((l) => l.owner === 'T0' || l.readers.includes('T0')).map((l) => l.name);
+        const match = held.filter((n) => sameLockMember(n, lock));
+        if (match.length) heldAt.push(`${site.entry.name}() at ${site.file}:${site.line} holds ${match.join(', ')}`);
+        else arrivals++;
+      },
+    });
+    runs.push({ site, run });
+    if (heldAt.length) break;
+    // The callers' lock was already assumed held on entry and is released before the wait on every
+    // path: what the holders hold at their calls no longer matters.
+    if (k === 0 && preheldInFn && run.reached && !limits(run.res)) {
+      return {
+        status: 'refuted',
+        summary:
+          `${fn.name}() starts holding ${lock} (its callers' lock) and releases it before the wait at ${f.file}:${f.line} on every path ` +
+          `(${arrivals} arrival${arrivals === 1 ? '' : 's'}, none holding a lock of that member), so no caller's ${lock} is held there ` +
+          `while ${cbs.join(', ')}() runs (explored ${stats(run.res)})`,
+        trace: [],
+      };
+    }
+  }
+  const complete = runs.every((r) => !limits(r.run.res) && r.run.reached);
+  if (!heldAt.length && complete && runs.length === sites.length) {
+    const where = sites.map((x) => `${x.entry.name}() at ${x.file}:${x.line}`).join(', ');
+    return {
+      status: 'refuted',
+      summary:
+        `no thread reaches the wait holding ${lock}: ${where} ${sites.length === 1 ? 'is' : 'are'} reached ${arrivals} way${arrivals === 1 ? '' : 's'}, ` +
+        `never with a lock of that member held, so ${cbs.join(', ')}() cannot block the wait ` +
+        `(explored ${runs.map((r) => `from ${r.site.entry.name}(): ${stats(r.run.res)}`).join('; ')})`,
+      trace: [],
+    };
+  }
+  // (2) The callback alone: does it ever take the lock?
+  const cbRuns: EntryRun[] = [];
+  const taken = new Set<string>();
+  for (let k = 0; k < cbs.length; k++) {
+    const cbFn = ctx.index.resolve(cbs[k]!, sources.find((s) => s.callback === cbs[k])!.file);
+    if (!cbFn || cbFn.blocks.length === 0) return null;
+    const run = runEntry(ctx, cbFn, {
+      concurrent: false, allocFail: false, spontaneous: [], watch: null, scope, sliceMember: lockMember(lock),
+      bounds: { timeMs: share(cbs.length - k) },
+      onAcquireName: (name) => {
+        if (sameLockMember(name, lock)) taken.add(name);
+      },
+    });
+    cbRuns.push(run);
+    if (taken.size) return null;
+  }
+  if (cbRuns.every((r) => !limits(r.res))) {
+    return {
+      status: 'refuted',
+      summary: `${cbs.join(', ')}() never takes ${lock} (nor any lock of that member) on any path, run alone (explored ${cbRuns.map((r) => stats(r.res)).join('; ')}): nothing can wait for ${lock} while ${fn.name}() waits for it`,
+      trace: [],
+    };
+  }
+  return null;
+}
+
+interface Site {
+  entry: IrFunction;
+  file: string;
+  line: number;
+}
+
+/**
+ * Where the waiting thread must hold the lock for the deadlock: at the wait
+ * itself, and, for each holder the message names (`X() and Y() may hold L
+ * when they call ...`), at its call into the chain (its related location),
+ * checked from its own entry.
+ */
+function holderSites(ctx: ScenarioContext, fn: IrFunction): Site[] {
+  const f = ctx.finding;
+  const out: Site[] = [{ entry: fn, file: f.file, line: f.line }];
+  const m = /; ((?:\w+\(\)(?:, | and )?)+) (?:may )?holds? \S+ when (?:it|they) calls? /.exec(f.message);
+  if (!m) return out;
+  for (const h of m[1]!.matchAll(/(\w+)\(\)/g)) {
+    const name = h[1]!;
+    if (name === fn.name) continue;
+    const r = f.related.find((x) => x.function === name && /^calls .* with .* held/.test(x.message));
+    const entry = ctx.index.resolve(name, r?.file ?? fn.file);
+    if (!entry || entry.blocks.length === 0) continue;
+    out.push(r ? { entry, file: r.file, line: r.line } : { entry, file: f.file, line: f.line });
+  }
+  return out;
+}
+
+
+function fnOf(ctx: ScenarioContext): IrFunction {
+  return findingFunction(ctx.index, ctx.finding)!;
+}
+
+/** The line of `entry` where the waiting thread must be for the deadlock: the wait itself, a holder's call into the chain, a caller's call. */
+function siteLine(ctx: ScenarioContext, fn: IrFunction, entry: IrFunction): number | null {
+  if (entry === fn) return ctx.finding.line;
+  const site = holderSites(ctx, fn).find((x) => x.entry === entry && x.file === entry.file && x.line !== ctx.finding.line);
+  if (site) return site.line;
+  const r = ctx.finding.related.find((x) => x.function === entry.name && x.file === entry.file && /^calls /.test(x.message));
+  if (r) return r.line;
+  return callLine(entry, fn.name);
 }
