@@ -33,6 +33,8 @@ export interface BenchOptions {
   dir?: string;
   keep: boolean;
   kernelTree?: string;
+  /** Directories of the real tree for rows K1-K3 (default drivers/iommu: a row that ends within the timeout). */
+  kernelDirs?: string[];
   log: (line: string) => void;
 }
 
@@ -415,7 +417,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
     if (opts.kernelTree) {
       const k = resolve(opts.kernelTree);
-      const dirs = ['drivers/iommu', 'drivers/net/wireless'];
+      const dirs = opts.kernelDirs?.length ? opts.kernelDirs : ['drivers/iommu'];
       const files = listCFilesUnder(k, dirs);
       const klabel = `kernel ${dirs.join(' + ')}, ${files.length} files`;
       header.push(`Real tree: ${k} (${dirs.join(', ')}: .c and .h files).`);
@@ -456,11 +458,12 @@ async function main(argv: string[]): Promise<number> {
       'no-write': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       dir: { type: 'string' },
+      'kernel-dirs': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench -- [--files N] [--seed S] [--timeout SECONDS] [--jobs N] [--out FILE] [--no-write] [--keep] [--dir DIR]\n');
+    process.stdout.write('usage: npm run bench -- [--files N] [--seed S] [--timeout SECONDS] [--jobs N] [--out FILE] [--no-write] [--keep] [--dir DIR] [--kernel-dirs D1,D2]\n');
     return 0;
   }
   const num = (s: string | undefined, name: string, min: number): number => {
@@ -477,6 +480,7 @@ async function main(argv: string[]): Promise<number> {
     dir: values.dir,
     keep: values.keep,
     kernelTree: process.env.KREVIEW_KERNEL_TREE || undefined,
+    kernelDirs: values['kernel-dirs']?.split(',').map((d) => d.trim()).filter(Boolean),
     log: (l) => process.stderr.write(`${l}\n`),
   });
   process.stdout.write(result.markdown);

@@ -327,14 +327,31 @@ export function lockOfObject(obj: Expr, s: FnScope, kind: LockKind | null): Lock
   const written = normalize(obj);
   const canon = canonical(written, s.aliases);
   const cls = lockClass(canon, s) ?? lockClass(written, s);
+  const root = rootKind(canon, s);
+  // Two `static DEFINE_SPINLOCK(pool_lock)` in two .c files are two locks.
+  const file = root === 'global' ? staticFileOf(canon, s) : null;
+  const own = (t: string): string => (file ? `${file}:${t}` : t);
   return {
-    key: applyAliases(s.config, exprText(canon)),
+    key: own(applyAliases(s.config, exprText(canon))),
     path: exprText(written),
     expr: canon,
-    cls: cls ? applyAliases(s.config, cls) : null,
+    cls: cls ? (cls.startsWith('struct ') ? applyAliases(s.config, cls) : own(applyAliases(s.config, cls))) : null,
     kind,
-    root: rootKind(canon, s),
+    root,
   };
+}
+
+/** The .c file a lock's root global is private to (`static` there), or null. */
+function staticFileOf(e: Expr, s: FnScope): string | null {
+  const r = rootName(e);
+  if (!r) return null;
+  let g: ReturnType<TreeIndex['global']> = null;
+  try {
+    g = s.index.global(r, s.fn.file);
+  } catch {
+    g = null;
+  }
+  return g && g.isStatic && !g.file.endsWith('.h') ? g.file : null;
 }
 
 

@@ -136,3 +136,45 @@ __acquires(&g->mutex) __releases(&g->mutex)
 `, { rule: 'double-lock' })).toEqual([]);
   });
 });
+
+describe('double-lock: static locks of the same name in two files', () => {
+  const other = `
+struct spinlock { int x; };
+static DEFINE_SPINLOCK(pool_lock);
+void pool_put(void *p)
+{
+	spin_lock(&pool_lock);
+	spin_unlock(&pool_lock);
+}
+`;
+  const mine = (decl: string) => `
+struct spinlock { int x; };
+${decl}
+void pool_put(void *p);
+void deregister(void *p)
+{
+	spin_lock(&pool_lock);
+	pool_put(p);
+	spin_unlock(&pool_lock);
+}
+`;
+
+  it('are two locks: no finding', () => {
+    const f = lint({ 'drivers/a/pri.c': mine('static DEFINE_SPINLOCK(pool_lock);'), 'lib/pool.c': other }, { rule: 'double-lock' });
+    expect(f).toEqual([]);
+  });
+
+  it('one lock shared through a header is still one lock', () => {
+    const shared = `
+struct spinlock { int x; };
+extern spinlock_t pool_lock;
+void pool_put(void *p)
+{
+	spin_lock(&pool_lock);
+	spin_unlock(&pool_lock);
+}
+`;
+    const f = lint({ 'drivers/a/pri.c': mine('extern spinlock_t pool_lock;'), 'lib/pool.c': shared }, { rule: 'double-lock' });
+    expect(f.map((x) => x.function)).toEqual(['deregister']);
+  });
+});

@@ -39,7 +39,11 @@ export function memIndex(files: Record<string, string>): TreeIndex {
     functionsIn: (file) => all.filter((f) => f.file === file),
     callers: (name) => all.filter((f) => callsTo(f, name)),
     struct: (name) => facts.flatMap((f) => f.structs).find((s) => s.name === name) ?? null,
-    global: (name) => facts.flatMap((f) => f.globals).find((g) => g.name === name) ?? null,
+    // As the real index: the file's own definition first (a static is private to its file).
+    global: (name, fromFile) => {
+      const all = facts.flatMap((f) => f.globals).filter((g) => g.name === name);
+      return all.find((g) => g.file === fromFile && !g.isExtern) ?? all.find((g) => !g.isStatic && !g.isExtern) ?? all[0] ?? null;
+    },
     bindingsOf: (cb) => bindings.filter((b) => b.callback === cb),
     bindingsFor: (st, field) => bindings.filter((b) => b.struct === st && b.field === field),
     skipped: () => [],
