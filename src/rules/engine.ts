@@ -82,12 +82,13 @@ function norm(text: string): string {
 
 export function runRules(opts: RunOptions): Finding[] {
   const functions = functionsUnderReview(opts.index, opts.files, opts.functions);
-  const ctx = makeContext(opts.index, opts.config, functions);
-  ctx.summaries.prefetchCallees(functions);
   const rules = (opts.rules ?? RULES).filter((r) => {
     const setting = opts.config.rules[r.meta.id];
     return setting !== false && setting !== 'off';
   });
+  if (!rules.length) return [];
+  const ctx = makeContext(opts.index, opts.config, functions);
+  ctx.summaries.prefetchCallees(functions);
   const wanted = new Set<string>();
   for (const rule of rules) if (rule.wantsCallersOf) for (const fn of functions) if (rule.wantsCallersOf(fn, ctx)) wanted.add(fn.name);
   if (wanted.size) opts.index.prefetchCallers?.([...wanted].sort());

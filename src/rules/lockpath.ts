@@ -5,7 +5,7 @@
  * callees and back; the lockdep-like class (`struct iommu_group::mutex`)
  * is the fall-back identity when two paths cannot be matched.
  */
-import type { Expr, IrFunction } from '../parse/ir.js';
+import type { CallInstr, Expr, IrFunction } from '../parse/ir.js';
 import { exprText } from '../parse/expr-text.js';
 
 export { exprText };
@@ -167,7 +167,7 @@ export function computeAliases(fn: IrFunction): Map<string, Expr> {
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
       if (i.op === 'assign') bump(i.target, i.value);
-      else if (i.op === 'call') bump(i.result, null);
+      else if (i.op === 'call') bump(i.result, callValue(i));
       if (i.op === 'assign' || i.op === 'call') {
         // Taking a local's address lets anything write it: not an alias then.
         const args = i.op === 'call' ? i.args : [i.value];
@@ -179,9 +179,25 @@ export function computeAliases(fn: IrFunction): Map<string, Expr> {
   const out = new Map<string, Expr>();
   for (const [name, n] of count) {
     const v = value.get(name);
-    if (n === 1 && v && !params.has(name) && isPathLike(v) && rootName(v) !== name) out.set(name, v);
+    if (n === 1 && v && !params.has(name) && (isPathLike(v) || v.k === 'unknown') && rootName(v) !== name) out.set(name, v);
   }
   return out;
+}
+
+/** Calls whose result is a new or another object each time: never the same lock twice by their text. */
+const FRESH = /alloc|create|new|next|prev|pop|dequeue|first|last|get_/;
+
+/**
+ * The value of a temporary holding a call's result, as text: lowering hoists
+ * each call into its own `$tN`, so `wiphy_lock(to_hw(ar)->wiphy)` and
+ * `wiphy_unlock(to_hw(ar)->wiphy)` would name two locks. A call of a
+ * function of path-like arguments (an accessor) is taken to give the same
+ * object for the same arguments, as a local assigned once is.
+ */
+function callValue(i: CallInstr): Expr | null {
+  if (!i.callee || !i.result || i.result.k !== 'id' || !i.result.name.startsWith('$') || FRESH.test(i.callee)) return null;
+  if (!i.args.every((a) => isPathLike(a) || a.k === 'num')) return null;
+  return { k: 'unknown', text: `${i.callee}(${i.args.map((a) => exprText(a)).join(', ')})` };
 }
 
 /** Expands aliased locals, a few levels deep. */

@@ -105,3 +105,52 @@ int grp_user(struct grp *g)
     expect(f[0]!.message).toMatch(/__cond_acquires/);
   });
 });
+
+describe('lock-imbalance through accessor calls', () => {
+  const ACCESSOR = `
+struct mutex { int x; };
+struct wiphy { struct mutex mtx; };
+struct hw { struct wiphy *wiphy; };
+struct radio { struct hw *hw; int busy; };
+static inline void wiphy_lock(struct wiphy *w) { mutex_lock(&w->mtx); }
+static inline void wiphy_unlock(struct wiphy *w) { mutex_unlock(&w->mtx); }
+struct hw *radio_to_hw(struct radio *r);
+int radio_wait(struct radio *r);
+`;
+
+  it('sees one lock in wiphy_lock(to_hw(r)->wiphy) and wiphy_unlock(to_hw(r)->wiphy)', () => {
+    expect(lint(ACCESSOR + `
+int radio_suspend(struct radio *r)
+{
+	int ret;
+
+	wiphy_lock(radio_to_hw(r)->wiphy);
+	ret = radio_wait(r);
+	if (ret) {
+		wiphy_unlock(radio_to_hw(r)->wiphy);
+		return ret;
+	}
+	wiphy_unlock(radio_to_hw(r)->wiphy);
+	return 0;
+}
+`, { rule })).toEqual([]);
+  });
+
+  it('still finds the path that forgets the unlock', () => {
+    const f = lint(ACCESSOR + `
+int radio_suspend(struct radio *r)
+{
+	int ret;
+
+	wiphy_lock(radio_to_hw(r)->wiphy);
+	ret = radio_wait(r);
+	if (ret)
+		return ret;
+	wiphy_unlock(radio_to_hw(r)->wiphy);
+	return 0;
+}
+`, { rule });
+    expect(f).toHaveLength(1);
+    expect(f[0]!.function).toBe('radio_suspend');
+  });
+});
