@@ -75,6 +75,19 @@ export interface WaitFact {
   targets: WaitTarget[];
   /** From the function's call site down to the waiting call (the last step). */
   chain: Step[];
+  /**
+   * Locks held on entry that the function (or a callee on the way) has
+   * dropped by the time it waits, in the function's terms: a caller holding
+   * one of them does not hold it at the wait.
+   */
+  dropped?: LockRef[];
+}
+
+/** Locks released and not retaken at a point: held on entry (or assumed so) and dropped. */
+export function droppedAt(st: State): LockRef[] {
+  const out: LockRef[] = [];
+  for (const f of st.locks.values()) if ((f.states & R) !== 0 && (f.states & H) === 0) out.push(f.lock);
+  return out;
 }
 
 export interface Summary {
@@ -257,7 +270,8 @@ export class Summaries {
         const wp = waitPrim(ins.callee, this.config);
         if (wp) {
           const arg = ins.args[wp.arg];
-          if (arg) waits.push({ prim: ins.callee, waitsFor: wp.waitsFor, arg: canonical(arg, scope.aliases), targets: this.waitTargets(wp.waitsFor, arg, scope), chain: [here] });
+          const dropped = droppedAt(st);
+          if (arg) waits.push({ prim: ins.callee, waitsFor: wp.waitsFor, arg: canonical(arg, scope.aliases), targets: this.waitTargets(wp.waitsFor, arg, scope), chain: [here], ...(dropped.length ? { dropped } : {}) });
           continue;
         }
         const callee = this.callee(ins, fn);
@@ -283,7 +297,8 @@ export class Summaries {
           if (waits.length >= MAX_FACTS) break;
           const map = new Map<string, Expr>();
           callee.params.forEach((p, i) => ins.args[i] && map.set(p.name, ins.args[i]!));
-          waits.push({ ...w, arg: canonical(normalize(substitute(w.arg, map)), scope.aliases), chain: [here, ...w.chain] });
+          const dropped = [...(w.dropped ?? []).map((l) => mapToCaller(l, callee, ins.args, scope)), ...droppedAt(st)];
+          waits.push({ ...w, arg: canonical(normalize(substitute(w.arg, map)), scope.aliases), chain: [here, ...w.chain], ...(dropped.length ? { dropped } : {}) });
         }
       }
     }

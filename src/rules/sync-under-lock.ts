@@ -16,7 +16,7 @@ import type { State } from './dataflow.js';
 import { byClassNote, heldMatch } from './held.js';
 import { mapToCaller, normalize, substitute, type FnScope } from './lockpath.js';
 import { waitPrim } from './primitives.js';
-import type { Step, WaitFact } from './summaries.js';
+import { droppedAt, type Step, type WaitFact } from './summaries.js';
 
 export const syncUnderLock: Rule = {
   meta: {
@@ -68,7 +68,8 @@ export const syncUnderLock: Rule = {
           if (wp) {
             const arg = ins.args[wp.arg];
             if (!arg) continue;
-            const w: WaitFact = { prim: ins.callee, waitsFor: wp.waitsFor, arg, targets: ctx.summaries.waitTargets(wp.waitsFor, arg, flow.scope), chain: [here] };
+            const dropped = droppedAt(st);
+            const w: WaitFact = { prim: ins.callee, waitsFor: wp.waitsFor, arg, targets: ctx.summaries.waitTargets(wp.waitsFor, arg, flow.scope), chain: [here], ...(dropped.length ? { dropped } : {}) };
             yield* once(underLock(ctx, fn, st, w, flow.scope));
             if (w.targets.length) yield* once(fromCallers(ctx, fn, w));
             continue;
@@ -76,7 +77,7 @@ export const syncUnderLock: Rule = {
           const callee = ctx.summaries.callee(ins, fn);
           const cs = callee && ctx.summaries.get(callee);
           if (!callee || !cs) continue;
-          for (const w of cs.waits) yield* once(underLock(ctx, fn, st, throughCall(w, callee, ins.args, here), flow.scope));
+          for (const w of cs.waits) yield* once(underLock(ctx, fn, st, throughCall(w, callee, ins.args, here, flow.scope), flow.scope));
         }
       }
       yield* selfWaits(ctx, fn);
@@ -101,10 +102,11 @@ function namingAll(f: RawFinding, holders: string[]): RawFinding {
 }
 
 /** A callee's wait seen from its caller: the waited object in the caller's terms, the call prepended. */
-function throughCall(w: WaitFact, callee: IrFunction, args: readonly Expr[], here: Step): WaitFact {
+function throughCall(w: WaitFact, callee: IrFunction, args: readonly Expr[], here: Step, scope: FnScope): WaitFact {
   const map = new Map<string, Expr>();
   callee.params.forEach((p, i) => args[i] && map.set(p.name, args[i]!));
-  return { ...w, arg: normalize(substitute(w.arg, map)), chain: [here, ...w.chain] };
+  const dropped = w.dropped?.map((l) => mapToCaller(l, callee, args, scope));
+  return { ...w, arg: normalize(substitute(w.arg, map)), chain: [here, ...w.chain], ...(dropped ? { dropped } : {}) };
 }
 
 /** The waiting function's callers that call it with the callback's lock held. */
@@ -124,7 +126,7 @@ function* fromCallers(ctx: RuleContext, fn: IrFunction, w: WaitFact): Iterable<R
         const st = flow.before.get(ins);
         if (!st || !st.locks.size) continue;
         const here: Step = { file: caller.file, function: caller.name, line: ins.pos.line, column: ins.pos.column, text: ins.text };
-        yield* underLock(ctx, caller, st, throughCall(w, fn, ins.args, here), flow.scope);
+        yield* underLock(ctx, caller, st, throughCall(w, fn, ins.args, here, flow.scope), flow.scope);
       }
     }
   }
@@ -142,6 +144,9 @@ function* underLock(ctx: RuleContext, holder: IrFunction, st: State, w: WaitFact
     for (const take of cs.takes) {
       if (!take.blocking) continue;
       const mapped = mapToCaller(take.lock, cb, [w.arg], scope);
+      // Dropped on the way down before the wait (`mutex_unlock(&wl->mutex);
+      // cancel_work_sync(...); mutex_lock(&wl->mutex);`): not held there.
+      if (w.dropped?.some((d) => d.key === mapped.key || (!!d.cls && d.cls === mapped.cls))) continue;
       const m = heldMatch(st, mapped, { may: true, mode: take.mode });
       if (!m) continue;
       // A lock held on some paths only, that the holder cannot even name (it

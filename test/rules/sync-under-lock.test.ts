@@ -370,3 +370,33 @@ void item_abort(struct item *it)
     expect(calls.map((r) => r.function).sort()).toEqual(['item_abort', 'item_remove']);
   });
 });
+
+describe('sync-under-lock: a callee that drops the caller\'s lock before it waits', () => {
+  const DROPS = (body: string) => PRELUDE + WORKER + `
+static void grp_stop_item(struct item *it)
+{
+${body}
+}
+
+void grp_remove(struct item *it)
+{
+	mutex_lock(&it->grp->mutex);
+	grp_stop_item(it);
+	mutex_unlock(&it->grp->mutex);
+}
+`;
+
+  it('is not reported (wlcore drops wl->mutex around its cancels)', () => {
+    expect(lint(DROPS(`	it->grp->count--;
+	mutex_unlock(&it->grp->mutex);
+	cancel_work_sync(&it->work);
+	mutex_lock(&it->grp->mutex);`), { rule: 'sync-under-lock' }).map((x) => x.message)).toEqual([]);
+  });
+
+  it('is reported when the callee waits with the lock still held', () => {
+    const f = lint(DROPS(`	it->grp->count--;
+	cancel_work_sync(&it->work);`), { rule: 'sync-under-lock' });
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toMatch(/grp_remove\(\) holds it->grp->mutex when it calls grp_stop_item\(\)/);
+  });
+});
