@@ -346,7 +346,8 @@ function usedInCode(ctx: RuleContext, name: string, file: string): boolean {
     return true;
   }
   const view = ctx.index.view;
-  const files = gitGrepFiles(view.root, name);
+  // The index's search knows the view's changes and keeps answers per commit; a bare git grep otherwise.
+  const files = ctx.index.mentions ? [...ctx.index.mentions(name)] : gitGrepFiles(view.root, name);
   if (files === null) return false;
   for (const [rel, text] of view.changes()) if (text !== null && re.test(text) && !files.includes(rel)) files.push(rel);
   return files.some((f) => re.test(codeOf(ctx, f)));

@@ -151,6 +151,10 @@ class LazyIndex implements Index {
     this.search.prepareDeclarations();
   }
 
+  mentions(name: string): string[] {
+    return this.mentioning(name);
+  }
+
   prefetchCallers(names: string[]): void {
     this.search.mentions(names.filter((n) => !this.callerMemo.has(n)));
   }

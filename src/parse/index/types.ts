@@ -71,6 +71,8 @@ export interface TreeIndex {
   /** Every function defined in a file. */
   functionsIn(file: string): IrFunction[];
   /** Functions that contain a call to `name`. */
+  /** Files that mention `name` as a whole word (a text search; answers kept per commit where the index can). */
+  mentions?(name: string): string[];
   /** Search for the callers of all these names at once (an optimisation; callers() works without it). */
   prefetchCallers?(names: string[]): void;
   callers(name: string): IrFunction[];
