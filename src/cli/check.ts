@@ -99,11 +99,17 @@ export async function runCheck(io: Io, paths: string[], opts: CheckOptions): Pro
 
 /**
  * Runs the batches on a pool of `threads` workers, handing a batch to a
- * thread when it is free. Ctrl-C (`stopped()`) or a failed batch stops the
- * hand-out, and the batches in progress are left to finish: a worker
- * terminated in the middle of a tree-sitter call takes the whole process down
- * with SIGABRT (the binding throws a C++ exception nothing catches), so the
- * pool is only destroyed when idle. Throws the first failure.
+ * thread when it is free. Ctrl-C (`stopped()`) stops the hand-out, and the
+ * batches in progress are left to finish: a worker terminated in the middle
+ * of a tree-sitter call takes the whole process down with SIGABRT (the
+ * binding throws a C++ exception nothing catches), so the pool is only
+ * destroyed when idle.
+ *
+ * A batch whose worker dies (a JS heap out of memory on a batch that reaches
+ * too much of the tree, or a bug) is run again as two halves; the files of a
+ * half that fails again are reported as skipped, with why, and the run goes
+ * on. Only when no batch at all could be analysed is the first failure
+ * thrown.
  */
 async function onWorkers(
   workerFile: URL,
@@ -115,13 +121,18 @@ async function onWorkers(
   const pool = new Piscina({ filename: workerFile.href, minThreads: threads, maxThreads: threads });
   let next = 0;
   let failure: { err: unknown } | null = null;
+  let analysed = 0;
   const lane = async () => {
-    while (next < jobs.length && !failure && !stopped()) {
+    while (next < jobs.length && !stopped()) {
       const i = next++;
       try {
         settle(i, (await pool.run(jobs[i])) as CheckBatchResult);
+        analysed++;
       } catch (err) {
         failure ??= { err };
+        const r = await rescue(pool, jobs[i]!, err);
+        if (r.skipped.length < jobs[i]!.files.length) analysed++;
+        settle(i, r);
       }
     }
   };
@@ -130,7 +141,32 @@ async function onWorkers(
   } finally {
     await pool.destroy().catch(() => undefined);
   }
-  if (failure) throw workerError((failure as { err: unknown }).err);
+  if (failure && analysed === 0) throw workerError((failure as { err: unknown }).err);
+}
+
+/** A failed batch run again as two halves; the files of a half that fails again are skipped. */
+async function rescue(pool: Piscina, job: CheckBatchJob, err: unknown): Promise<CheckBatchResult> {
+  const out: CheckBatchResult = { findings: [], skipped: [], error: null, threadId: -1 };
+  const skip = (files: string[], e: unknown) => {
+    const why = workerError(e).message;
+    for (const file of files) out.skipped.push({ file, reason: `not analysed: ${why}` });
+  };
+  if (job.files.length < 2) {
+    skip(job.files, err);
+    return out;
+  }
+  const mid = Math.ceil(job.files.length / 2);
+  for (const files of [job.files.slice(0, mid), job.files.slice(mid)]) {
+    try {
+      const r = (await pool.run({ ...job, files })) as CheckBatchResult;
+      out.findings.push(...r.findings);
+      out.skipped.push(...r.skipped);
+      out.error ??= r.error;
+    } catch (e) {
+      skip(files, e);
+    }
+  }
+  return out;
 }
 
 /** A worker's error arrives as a plain Error (its class does not cross threads): say where it came from. */

@@ -164,6 +164,30 @@ describe('kreview check --jobs', () => {
     expect([two.status, untimed(two.out)]).toEqual([one.status, untimed(one.out)]);
   });
 
+  it('a batch whose worker dies is run again in halves; what still fails is skipped with a warning, the rest reported', async () => {
+    const { listCFiles } = await import('../../src/parse/index/files.js');
+    const { DiskTree } = await import('../../src/parse/disk-tree.js');
+    const files = listCFiles(new DiskTree(GEN), ['.']);
+    const bad = files[1]!;
+    const worker = join(tmp, 'dies-on-one-file.mjs');
+    writeFileSync(
+      worker,
+      `import run from ${JSON.stringify(pathToFileURL(join(DIST, 'check-worker.js')).href)};\n` +
+        `export default async function (job) {\n` +
+        `  if (job.files.includes(${JSON.stringify(bad)})) throw new Error('JS heap out of memory (simulated)');\n` +
+        `  return run(job);\n}\n`,
+    );
+    const whole = await checkWith(GEN, 2, { batchFiles: 4, model: false });
+    const hurt = await checkWith(GEN, 2, { batchFiles: 4, model: false, workerFile: pathToFileURL(worker) });
+    // The half holding the bad file (files 0 and 1) is skipped; files 2 and 3 of that batch, and every other batch, are analysed.
+    expect(hurt.err).toBe(
+      [files[0]!, files[1]!].map((f) => `kreview: warning: skipped ${f}: not analysed: a check worker failed: JS heap out of memory (simulated)\n`).join(''),
+    );
+    const kept = Report.parse(JSON.parse(whole.out)).findings.filter((f) => f.file !== files[0] && f.file !== files[1]);
+    expect(Report.parse(JSON.parse(hurt.out)).findings.map((f) => f.id).sort()).toEqual(kept.map((f) => f.id).sort());
+    expect(kept.length).toBeGreaterThan(0);
+  });
+
   it('a worker that throws ends the run with one error, not a stack trace', async () => {
     const bad = join(tmp, 'throwing-worker.mjs');
     writeFileSync(bad, "export default function () { throw new Error('boom in batch'); }\n");
