@@ -106,31 +106,11 @@ describe('lock-set dataflow on hand-built IR', () => {
 
 describe('a lock returned held by a helper', () => {
   it('is released by the caller unlocking its own name for it, so the caller is balanced', async () => {
-    const { memIndex } = await import('./helpers.js');
+    const { memIndex, RETURNS_LOCKED } = await import('./helpers.js');
     const index = memIndex({
-      't.c': `
-struct spinlock { int x; };
-struct tbase { struct spinlock lock; int v; };
-struct tmr { int cpu; };
-struct tbase *base_of(int cpu);
-static struct tbase *lock_base(struct tmr *t)
-{
-	struct tbase *b = base_of(t->cpu);
-
-	if (!b)
-		return NULL;
-	spin_lock(&b->lock);
-	return b;
-}
-void tmr_touch(struct tmr *t)
-{
-	struct tbase *base = lock_base(t);
-
-	if (!base)
-		return;
-	base->v++;
-	spin_unlock(&base->lock);
-}
+      't.c': `struct mutex { int x; };
+struct work_struct { int x; };
+${RETURNS_LOCKED}
 void tmr_other(struct tmr *t, struct tbase *mine)
 {
 	lock_base(t);

@@ -73,3 +73,33 @@ struct item {
 	struct mutex lock;
 };
 `;
+
+/**
+ * A helper that returns with the lock of an object it looked up itself
+ * (lock_timer_base() in kernel/time/timer.c), unlocked by its caller under
+ * the caller's own name for it.
+ */
+export const RETURNS_LOCKED = `
+struct spinlock { int x; };
+struct tbase { struct spinlock lock; int v; };
+struct tmr { int cpu; struct work_struct work; struct mutex m; };
+struct tbase *base_of(int cpu);
+static struct tbase *lock_base(struct tmr *t)
+{
+	struct tbase *b = base_of(t->cpu);
+
+	if (!b)
+		return NULL;
+	spin_lock(&b->lock);
+	return b;
+}
+void tmr_touch(struct tmr *t)
+{
+	struct tbase *base = lock_base(t);
+
+	if (!base)
+		return;
+	base->v++;
+	spin_unlock(&base->lock);
+}
+`;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { lint, memIndex, PRELUDE } from './helpers.js';
+import { lint, memIndex, PRELUDE, RETURNS_LOCKED } from './helpers.js';
 import { runRules } from '../../src/rules/engine.js';
 import { defaultConfig } from '../../src/rules/config.js';
 
@@ -37,32 +37,7 @@ void item_free(struct item *it)
     expect(f[0]!.related.map((r) => r.message).join('\n')).toMatch(/item_worker\(\) takes/);
   });
 
-  // A helper that returns with the lock of an object it looked up itself
-  // (lock_timer_base() in kernel/time/timer.c), unlocked by its caller under
-  // the caller's own name for it.
-  const RETURNS_LOCKED = `
-struct spinlock { int x; };
-struct tbase { struct spinlock lock; int v; };
-struct tmr { int cpu; struct work_struct work; struct mutex m; };
-struct tbase *base_of(int cpu);
-static struct tbase *lock_base(struct tmr *t)
-{
-	struct tbase *b = base_of(t->cpu);
-
-	if (!b)
-		return NULL;
-	spin_lock(&b->lock);
-	return b;
-}
-void tmr_touch(struct tmr *t)
-{
-	struct tbase *base = lock_base(t);
-
-	if (!base)
-		return;
-	base->v++;
-	spin_unlock(&base->lock);
-}
+  const WITH_WORK = RETURNS_LOCKED + `
 static void tmr_work(struct work_struct *w)
 {
 	struct tmr *t = container_of(w, struct tmr, work);
@@ -76,7 +51,7 @@ void tmr_init(struct tmr *t)
 `;
 
   it('does not leak a lock returned by a helper and dropped by its caller into the callers above', () => {
-    expect(lint(PRELUDE + RETURNS_LOCKED + `
+    expect(lint(PRELUDE + WITH_WORK + `
 void tmr_stop(struct tmr *t)
 {
 	tmr_touch(t);
@@ -86,7 +61,7 @@ void tmr_stop(struct tmr *t)
   });
 
   it('still reports that helper lock when the canceller holds it for sure', () => {
-    const f = lint(PRELUDE + RETURNS_LOCKED + `
+    const f = lint(PRELUDE + WITH_WORK + `
 void tmr_stop_locked(struct tmr *t)
 {
 	struct tbase *b = base_of(t->cpu);

@@ -35,7 +35,7 @@ export interface SearchOptions {
 
 export interface SearchStats {
   greps: number;
-  /** Declaration-index builds (one full-tree search each) and shard loads from disk. */
+  /** Builds of the per-commit line tables (declarations, binders; one full-tree search each) and shard loads from disk. */
   declBuilds: number;
   declShardLoads: number;
   grepMs: number;
@@ -222,15 +222,12 @@ export class FileSearch {
 
   private table(spec: LineTableSpec): LineTable {
     const git = this.gitInfo();
-    const self = this;
-    const stats = { builds: 0, shardLoads: 0, ms: 0 };
-    const counted = {
-      get builds() { return stats.builds; },
-      set builds(v: number) { self.stats.declBuilds += v - stats.builds; stats.builds = v; },
-      get shardLoads() { return stats.shardLoads; },
-      set shardLoads(v: number) { self.stats.declShardLoads += v - stats.shardLoads; stats.shardLoads = v; },
-      get ms() { return stats.ms; },
-      set ms(v: number) { self.stats.grepMs += v - stats.ms; stats.ms = v; },
+    const counter = {
+      built: (ms: number) => {
+        this.stats.declBuilds++;
+        this.stats.grepMs += ms;
+      },
+      shardLoaded: () => void this.stats.declShardLoads++,
     };
     return new LineTable(
       spec,
@@ -243,7 +240,7 @@ export class FileSearch {
         files: () => this.files(),
         read: (f) => this.readDisk(f),
       },
-      counted,
+      counter,
       git !== null,
     );
   }

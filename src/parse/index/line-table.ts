@@ -70,10 +70,10 @@ export interface LineTableSource {
   read(file: string): string | null;
 }
 
-export interface LineTableStats {
-  builds: number;
-  shardLoads: number;
-  ms: number;
+/** Where a table reports its work (the searcher's stats). */
+export interface LineTableCounter {
+  built(ms: number): void;
+  shardLoaded(): void;
 }
 
 /**
@@ -89,7 +89,7 @@ export class LineTable {
   constructor(
     private readonly spec: LineTableSpec,
     private readonly src: LineTableSource,
-    private readonly stats: LineTableStats,
+    private readonly count: LineTableCounter,
     private readonly useGit: boolean,
   ) {}
 
@@ -112,7 +112,7 @@ export class LineTable {
             const tab = line.indexOf('\t');
             if (tab > 0) shard.set(line.slice(0, tab), line.slice(tab + 1));
           }
-          this.stats.shardLoads++;
+          this.count.shardLoaded();
           this.shards.set(id, shard);
         }
         const files = this.meta.files;
@@ -148,10 +148,9 @@ export class LineTable {
 
   private build(dir: string | null): void {
     const t0 = performance.now();
-    this.stats.builds++;
     this.builtDirty = [...this.src.dirty];
     const table = (this.useGit && this.grep()) || this.scan();
-    this.stats.ms += performance.now() - t0;
+    this.count.built(performance.now() - t0);
     this.all = table;
     if (!dir) return;
     const shards: string[][] = Array.from({ length: SHARDS }, () => []);
