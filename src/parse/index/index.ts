@@ -12,7 +12,7 @@ import type { Binding, GlobalDef, StructDef, TreeIndex } from './types.js';
 import { cacheDirFromEnv, FactsCache, type CacheStats } from './cache.js';
 import { extractFacts, type FileFacts } from './extract.js';
 import { FileSearch, type SearchStats } from './files.js';
-import { mayDeclareGlobal, mayDefineFunction, mayDefineTypedef, wordOccurrences } from './text-scan.js';
+import { mayDeclareGlobal, mayDefineFunction, mayDefineTypedef } from './text-scan.js';
 import { accessKey } from './types-of.js';
 
 export interface IndexOptions {
