@@ -135,9 +135,49 @@ export function substitute(e: Expr, map: ReadonlyMap<string, Expr>): Expr {
       return { ...e, ptr: substitute(e.ptr, map) };
     case 'binary':
       return { ...e, left: substitute(e.left, map), right: substitute(e.right, map) };
+    case 'cond':
+      return { ...e, test: substitute(e.test, map), then: substitute(e.then, map), else: substitute(e.else, map) };
     default:
       return e;
   }
+}
+
+/** Identifiers an expression reads, other than field names. */
+function freeIds(e: Expr, out: Set<string>): Set<string> {
+  switch (e.k) {
+    case 'id':
+      out.add(e.name);
+      break;
+    case 'field':
+      freeIds(e.base, out);
+      break;
+    case 'index':
+      freeIds(e.base, out);
+      freeIds(e.index, out);
+      break;
+    case 'unary':
+    case 'cast':
+      freeIds(e.arg, out);
+      break;
+    case 'container_of':
+      freeIds(e.ptr, out);
+      break;
+    case 'binary':
+      freeIds(e.left, out);
+      freeIds(e.right, out);
+      break;
+    case 'cond':
+      freeIds(e.test, out);
+      freeIds(e.then, out);
+      freeIds(e.else, out);
+      break;
+    case 'unknown':
+      out.add('\0');
+      break;
+    default:
+      break;
+  }
+  return out;
 }
 
 /** Parses a configured path such as `dev->iommu_group->mutex` or `&x.lock`. */
@@ -156,6 +196,17 @@ export function parsePath(text: string): Expr | null {
 
 /** Locals (and temporaries) assigned exactly once, from a path-like expression. */
 export function computeAliases(fn: IrFunction): Map<string, Expr> {
+  const out = new Map<string, Expr>();
+  for (const [name, v] of singleAssignments(fn)) if (isPathLike(v) || v.k === 'unknown') out.set(name, v);
+  return out;
+}
+
+const singles = new WeakMap<IrFunction, Map<string, Expr>>();
+
+/** Locals (and temporaries) assigned exactly once, whatever the value. */
+function singleAssignments(fn: IrFunction): Map<string, Expr> {
+  const memo = singles.get(fn);
+  if (memo) return memo;
   const count = new Map<string, number>();
   const value = new Map<string, Expr>();
   const bump = (target: Expr | null, v: Expr | null): void => {
@@ -179,8 +230,9 @@ export function computeAliases(fn: IrFunction): Map<string, Expr> {
   const out = new Map<string, Expr>();
   for (const [name, n] of count) {
     const v = value.get(name);
-    if (n === 1 && v && !params.has(name) && (isPathLike(v) || v.k === 'unknown') && rootName(v) !== name) out.set(name, v);
+    if (n === 1 && v && !params.has(name) && rootName(v) !== name) out.set(name, v);
   }
+  singles.set(fn, out);
   return out;
 }
 
@@ -377,19 +429,35 @@ function staticFileOf(e: Expr, s: FnScope): string | null {
  */
 export function mapToCaller(lock: LockRef, callee: IrFunction, args: readonly Expr[], caller: FnScope): LockRef {
   if (lock.root === 'global') return lock;
-  if (lock.root !== 'param') {
-    return { ...lock, key: `${callee.name}():${lock.key}`, root: 'unknown' };
-  }
   const map = new Map<string, Expr>();
   callee.params.forEach((p, i) => {
     const a = args[i];
     if (a) map.set(p.name, a);
   });
+  if (lock.root !== 'param') {
+    const viaLocal = lock.root === 'local' ? localValueKey(lock, callee, map) : null;
+    return { ...lock, key: viaLocal ?? `${callee.name}():${lock.key}`, root: 'unknown' };
+  }
   const sub = normalize(substitute(lock.expr, map));
   if (!isPathLike(sub)) return { ...lock, key: `${callee.name}():${lock.key}`, root: 'unknown' };
   const mapped = lockOfObject(sub, caller, lock.kind);
   // The callee knows its parameter types better than the caller's temporaries do.
   return { ...mapped, cls: lock.cls ?? mapped.cls };
+}
+
+/**
+ * A lock behind a callee's local pointer set once from the parameters
+ * (`struct mutex *m = ps2dev->serio->ps2_cmd_mutex ?: &ps2dev->cmd_mutex;`),
+ * named by that value in the caller's terms, so that the helper that takes
+ * it and the helper that drops it name the same lock in their caller.
+ */
+function localValueKey(lock: LockRef, callee: IrFunction, params: ReadonlyMap<string, Expr>): string | null {
+  const r = rootName(lock.expr);
+  const v = r ? singleAssignments(callee).get(r) : undefined;
+  if (!r || !v) return null;
+  for (const id of freeIds(v, new Set())) if (id === '\0' || id in callee.locals || id.startsWith('$')) return null;
+  const value: Expr = { k: 'unknown', text: `(${exprText(substitute(v, params))})` };
+  return exprText(substitute(lock.expr, new Map([[r, value]])));
 }
 
 /** Two locks are the same by path, by class only, or not at all. */

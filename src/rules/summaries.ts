@@ -37,6 +37,7 @@ import {
   type FnScope,
   type LockRef,
 } from './lockpath.js';
+import { ownerCheckedLocks, ReentrantLocks } from './reentrant.js';
 import { acquirePrim, guardPrim, isPrimitive, QUEUE_ON_WQ, waitPrim, type LockMode } from './primitives.js';
 
 export type Step = Site;
@@ -125,12 +126,15 @@ export class Summaries {
   private resolved = new Map<string, IrFunction | null>();
   private wqTargets = new Map<string, { cls: string; targets: WaitTarget[] }[]>();
   private depth = 0;
+  private readonly reentrant: ReentrantLocks;
 
   constructor(
     readonly index: TreeIndex,
     readonly config: Config,
     private readonly opts: SummaryOptions = {},
-  ) {}
+  ) {
+    this.reentrant = new ReentrantLocks(index, (fn) => makeScope(fn, index, config));
+  }
 
   resolve(name: string, fromFile: string): IrFunction | null {
     const k = `${fromFile}\0${name}`;
@@ -230,6 +234,8 @@ export class Summaries {
       takes.push(t);
     };
     const stateOf = (s: State, l: LockRef): number => s.locks.get(l.key)?.states ?? E;
+    // A re-entrant lock's own wrapper: its trylock-then-lock is no deadlock for a caller that holds it.
+    const ownWrapper = ownerCheckedLocks(fn, () => scope);
 
     const onEveryPath = unavoidableBlocks(fn);
     for (const b of fn.blocks) {
@@ -253,6 +259,7 @@ export class Summaries {
         const acq = acquirePrim(ins.callee);
         if (acq && ins.args[0]) {
           const lock = lockRef(ins.args[0], scope, acq.kind);
+          if (ownWrapper.has(lock.key)) continue;
           addTake({ lock, mode: acq.mode, blocking: acq.cond !== 'nonzero', fromEntry: (stateOf(st, lock) & E) !== 0, nested: acq.nested, always, chain: [here] });
           continue;
         }
@@ -313,11 +320,19 @@ export class Summaries {
     const releases: LockRef[] = [];
     if (flow.returns.length) {
       const keys = new Set(flow.returns.flatMap((r) => [...r.state.locks.keys()]));
+      const reentrant = keys.size ? this.reentrant.inFile(fn.file) : new Set<string>();
       for (const k of keys) {
-        const facts = flow.returns.map((r) => r.state.locks.get(k));
+        let facts = flow.returns.map((r) => r.state.locks.get(k));
+        if (reentrant.has(k)) {
+          // A path that leaves the lock as it found it is the re-entrant one: the task holds it already.
+          const held = flow.entryHeld.has(k);
+          const unchanged = (f: (typeof facts)[number]): boolean => !f || f.states === E || (held && f.states === H);
+          const some = facts.find((f) => f && !unchanged(f) && (f.states === H || f.states === R));
+          if (some && facts.every((f) => unchanged(f) || f!.states === some.states)) facts = facts.map(() => ({ ...some, assumed: false }));
+        }
         if (facts.every((f) => f && f.states === H && !f.assumed) && !flow.entryHeld.has(k)) {
-          const f = facts[0]!;
-          if (f.site) acquires.push({ lock: f.lock, mode: f.mode, site: f.site });
+          const f = facts.find((x) => x?.site) ?? facts[0]!;
+          if (f!.site) acquires.push({ lock: f!.lock, mode: f!.mode, site: f!.site });
         } else if (flow.entryHeld.has(k) && facts.every((f) => f && f.states === R)) {
           releases.push(facts[0]!.lock);
         } else if (!flow.entryHeld.has(k)) {
