@@ -14,7 +14,7 @@ import type { Related } from '../report/schema.js';
 import { at, chainRelated, type RawFinding, type Rule, type RuleContext } from './context.js';
 import type { State } from './dataflow.js';
 import { byClassNote, heldMatch } from './held.js';
-import { mapToCaller, normalize, substitute, type FnScope } from './lockpath.js';
+import { exprText, mapToCaller, normalize, substitute, type FnScope } from './lockpath.js';
 import { waitPrim } from './primitives.js';
 import { droppedAt, type Step, type WaitFact } from './summaries.js';
 
@@ -31,28 +31,41 @@ export const syncUnderLock: Rule = {
       'A lock held on some paths only gives a warning.',
   },
   wantsCallersOf(fn: IrFunction, ctx: RuleContext): boolean {
-    // fromCallers() below: functions that wait themselves.
-    return fn.blocks.some((b) => b.instrs.some((i) => i.op === 'call' && !!i.callee && !!waitPrim(i.callee, ctx.config)));
+    // fromCallers() below: functions that wait themselves, for a callback that takes a lock.
+    const waits = fn.blocks.flatMap((b) => b.instrs.filter((i) => i.op === 'call' && !!i.callee && !!waitPrim(i.callee, ctx.config)));
+    if (!waits.length) return false;
+    const scope = ctx.flow(fn).scope;
+    return waits.some((i) => {
+      if (i.op !== 'call') return false;
+      const wp = waitPrim(i.callee!, ctx.config)!;
+      const arg = i.args[wp.arg];
+      return !!arg && callbackTakesLock(ctx, ctx.summaries.waitTargets(wp.waitsFor, arg, scope));
+    });
   },
   *check(ctx: RuleContext): Iterable<RawFinding> {
     // One finding per wait, lock and callback, however many callers reach it
     // holding the lock: later holders are merged into the first finding (their
     // lock sites and calls as related locations, their names in the message),
     // so the id stays one per wait and every holder is still named.
-    const byKey = new Map<string, { f: RawFinding; holders: string[] }>();
+    const byKey = new Map<string, { f: RawFinding; holders: string[]; have: Set<string> }>();
+    const relKey = (r: Related) => `${r.file}:${r.line}:${r.message}`;
     const once = function* (it: Iterable<RawFinding>): Iterable<RawFinding> {
       for (const f of it) {
         const k = `${f.file}:${f.line}:${f.column}|${f.lock}|${f.statement}`;
         const prev = byKey.get(k);
         const holder = holderOf(f);
         if (!prev) {
-          byKey.set(k, { f, holders: holder ? [holder] : [] });
+          byKey.set(k, { f, holders: holder ? [holder] : [], have: new Set(f.related.map(relKey)) });
           continue;
         }
-        if (!holder || prev.holders.includes(holder)) continue;
+        // Past a few holders, more names say nothing new (deep dm chains reach one wait from hundreds).
+        if (!holder || prev.holders.includes(holder) || prev.holders.length >= MAX_HOLDERS) continue;
         prev.holders.push(holder);
-        const have = new Set(prev.f.related.map((r) => `${r.file}:${r.line}:${r.message}`));
-        prev.f.related.push(...f.related.filter((r) => !have.has(`${r.file}:${r.line}:${r.message}`)));
+        for (const r of f.related) {
+          if (prev.have.has(relKey(r))) continue;
+          prev.have.add(relKey(r));
+          prev.f.related.push(r);
+        }
       }
       yield* [];
     };
@@ -71,13 +84,22 @@ export const syncUnderLock: Rule = {
             const dropped = droppedAt(st);
             const w: WaitFact = { prim: ins.callee, waitsFor: wp.waitsFor, arg, targets: ctx.summaries.waitTargets(wp.waitsFor, arg, flow.scope), chain: [here], ...(dropped.length ? { dropped } : {}) };
             yield* once(underLock(ctx, fn, st, w, flow.scope));
-            if (w.targets.length) yield* once(fromCallers(ctx, fn, w));
+            if (callbackTakesLock(ctx, w.targets)) yield* once(fromCallers(ctx, fn, w));
             continue;
           }
+          if (!st.locks.size) continue;
           const callee = ctx.summaries.callee(ins, fn);
           const cs = callee && ctx.summaries.get(callee);
           if (!callee || !cs) continue;
-          for (const w of cs.waits) yield* once(underLock(ctx, fn, st, throughCall(w, callee, ins.args, here, flow.scope), flow.scope));
+          // A callee's waits reached by several chains: the first chain to each wait is the one reported.
+          const waitSeen = new Set<string>();
+          for (const w of cs.waits) {
+            const last = w.chain[w.chain.length - 1]!;
+            const k = `${last.file}:${last.line}:${last.column}|${exprText(w.arg)}`;
+            if (waitSeen.has(k)) continue;
+            waitSeen.add(k);
+            yield* once(underLock(ctx, fn, st, throughCall(w, callee, ins.args, here, flow.scope), flow.scope));
+          }
         }
       }
       yield* selfWaits(ctx, fn);
@@ -85,6 +107,8 @@ export const syncUnderLock: Rule = {
     for (const { f, holders } of byKey.values()) yield holders.length > 1 ? namingAll(f, holders) : f;
   },
 };
+
+const MAX_HOLDERS = 8;
 
 /** The function named as holding the lock in a finding's message (`; X() holds L when it calls`). */
 function holderOf(f: RawFinding): string | null {
@@ -107,6 +131,20 @@ function throughCall(w: WaitFact, callee: IrFunction, args: readonly Expr[], her
   callee.params.forEach((p, i) => args[i] && map.set(p.name, args[i]!));
   const dropped = w.dropped?.map((l) => mapToCaller(l, callee, args, scope));
   return { ...w, arg: normalize(substitute(w.arg, map)), chain: [here, ...w.chain], ...(dropped ? { dropped } : {}) };
+}
+
+/**
+ * Whether a callback waited for takes a lock at all. Only then can a caller
+ * holding a lock deadlock with it, and only then is the whole tree searched
+ * for the waiting function's callers (on a large tree, that search and the
+ * files it loads are most of the rule's cost).
+ */
+function callbackTakesLock(ctx: RuleContext, targets: WaitFact['targets']): boolean {
+  return targets.some((t) => {
+    const cb = ctx.summaries.resolve(t.callback, t.binding.file);
+    const cs = cb && ctx.summaries.get(cb);
+    return !!cs && cs.takes.some((x) => x.blocking);
+  });
 }
 
 /** The waiting function's callers that call it with the callback's lock held. */

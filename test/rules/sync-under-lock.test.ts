@@ -375,3 +375,42 @@ void grp_remove(struct item *it)
     expect(f[0]!.message).toMatch(/grp_remove\(\) holds it->grp->mutex when it calls grp_stop_item\(\)/);
   });
 });
+
+describe('sync-under-lock: searching the callers of a waiting function', () => {
+  const waiter = (body: string) => PRELUDE + `
+static void item_worker(struct work_struct *work)
+{
+	struct item *it = container_of(work, struct item, work);
+${body}
+}
+
+static void item_init(struct item *it)
+{
+	INIT_WORK(&it->work, item_worker);
+}
+
+void item_stop(struct item *it)
+{
+	cancel_work_sync(&it->work);
+}
+`;
+  const asked = (text: string): string[] => {
+    const index = memIndex({ 'drivers/item.c': text });
+    const names: string[] = [];
+    const callers = index.callers.bind(index);
+    index.callers = (name) => {
+      names.push(name);
+      return callers(name);
+    };
+    runRules({ index, files: ['drivers/item.c'], config: defaultConfig() });
+    return names;
+  };
+
+  it('searches them when the callback takes a lock', () => {
+    expect(asked(waiter('\tmutex_lock(&it->grp->mutex);\n\tit->grp->count++;\n\tmutex_unlock(&it->grp->mutex);'))).toContain('item_stop');
+  });
+
+  it('does not search them when the callback takes no lock: no caller can deadlock with it', () => {
+    expect(asked(waiter('\tit->grp->count++;'))).not.toContain('item_stop');
+  });
+});

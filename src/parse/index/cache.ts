@@ -7,6 +7,11 @@
  * time), written atomically
  * (temporary file + rename) and a corrupt one is treated as a miss and
  * overwritten. A byte-weighted LRU in memory sits on top.
+ *
+ * Each function's blocks are stored as a JSON string of their own and parsed
+ * on first use: a file is loaded for one callee or one struct far more often
+ * than for all its functions, and on a large tree parsing every block of
+ * every reached file was most of the index's time and memory.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -15,9 +20,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FileFacts } from './extract.js';
+import type { IrFunction } from '../ir.js';
 
 /** Bump when FileFacts changes shape in a way the code stamp would not catch. */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 
 /**
  * `KREVIEW_NO_CACHE=1` disables it; `KREVIEW_CACHE_DIR` overrides the
@@ -159,7 +165,7 @@ export class FactsCache {
         mkdirSync(sub, { recursive: true });
         this.madeDirs.add(sub);
       }
-      writeFileSync(tmp, gzipSync(JSON.stringify({ format: CACHE_FORMAT, facts }), { level: 1 }));
+      writeFileSync(tmp, gzipSync(encode(facts), { level: 1 }));
       renameSync(tmp, path);
       this.stats.writes++;
     } catch {
@@ -192,13 +198,60 @@ export class FactsCache {
   }
 }
 
+/** What goes to disk: the facts with each function's blocks as a string of JSON. */
+interface Stored {
+  format: number;
+  facts: Omit<FileFacts, 'functions'> & { functions: (Omit<IrFunction, 'blocks'> & { blocks: string })[] };
+}
+
+function encode(facts: FileFacts): string {
+  const functions = facts.functions.map((fn) => ({ ...fn, blocks: JSON.stringify(fn.blocks) }));
+  const v: Stored = { format: CACHE_FORMAT, facts: { ...facts, functions } };
+  return JSON.stringify(v);
+}
+
+/** The blocks text of a function not yet parsed, for a cheap "does it mention X" test. */
+const pending = new WeakMap<IrFunction, string>();
+
+/**
+ * Whether `fn` may contain `needle` in its blocks: answered from the stored
+ * text while the blocks are still unparsed, true otherwise.
+ */
+export function blocksMayMention(fn: IrFunction, needle: string): boolean {
+  const text = pending.get(fn);
+  return text === undefined || text.includes(needle);
+}
+
+function lazyBlocks(fn: Omit<IrFunction, 'blocks'> & { blocks: unknown }, text: string): IrFunction {
+  const out = fn as IrFunction;
+  pending.set(out, text);
+  Object.defineProperty(out, 'blocks', {
+    configurable: true,
+    enumerable: true,
+    get(): IrFunction['blocks'] {
+      let blocks: IrFunction['blocks'] = [];
+      try {
+        blocks = JSON.parse(text) as IrFunction['blocks'];
+      } catch {
+        // Inside a gzip stream whose checksum held: not reachable short of a bug; an empty body beats a crash.
+      }
+      Object.defineProperty(out, 'blocks', { value: blocks, writable: true, enumerable: true, configurable: true });
+      pending.delete(out);
+      return blocks;
+    },
+  });
+  return out;
+}
+
 function decode(buf: Buffer): FileFacts | null {
   try {
-    const v = JSON.parse(gunzipSync(buf).toString('utf8')) as { format?: number; facts?: FileFacts };
+    const v = JSON.parse(gunzipSync(buf).toString('utf8')) as Partial<Stored>;
     const f = v?.facts;
     if (v?.format !== CACHE_FORMAT || !f || typeof f.file !== 'string') return null;
     if (!Array.isArray(f.functions) || !Array.isArray(f.structs) || !Array.isArray(f.globals) || !Array.isArray(f.bindings)) return null;
-    return f;
+    if (!f.functions.every((fn) => fn && typeof fn.blocks === 'string' && typeof fn.name === 'string')) return null;
+    const functions = f.functions.map((fn) => lazyBlocks(fn, fn.blocks));
+    return { ...f, functions };
   } catch {
     return null;
   }

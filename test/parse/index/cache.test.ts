@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CACHE_FORMAT, cacheDirFromEnv, codeStamp, FactsCache } from '../../../src/parse/index/cache.js';
+import { blocksMayMention, CACHE_FORMAT, cacheDirFromEnv, codeStamp, FactsCache } from '../../../src/parse/index/cache.js';
+import { lowerFile, parseC, releaseParsed } from '../../../src/parse/c/api.js';
+import { extractFacts } from '../../../src/parse/index/extract.js';
 import type { FileFacts } from '../../../src/parse/index/extract.js';
 import { removeTmpDirs, tmpDir } from './fixture.js';
 
@@ -47,6 +49,26 @@ describe('FactsCache', () => {
     const names = sub.flatMap((s) => readdirSync(join(dir, `facts-v${CACHE_FORMAT}`, s)));
     expect(names).toHaveLength(1);
     expect(names.every((n) => n.endsWith('.json.gz'))).toBe(true);
+  });
+
+  it('gives back from disk the functions it was given, parsing each body only when read', () => {
+    const text = 'static void a(struct m *x)\n{\n\tmutex_lock(&x->lock);\n\tb(x);\n}\nvoid b(struct m *x)\n{\n\tif (x)\n\t\tc();\n}\n';
+    const parsed = parseC(text, 'f.c');
+    const original = extractFacts(parsed, lowerFile(parsed));
+    releaseParsed(parsed);
+    const dir = tmpDir('kreview-cache-');
+    const a = new FactsCache({ dir, stamp: 's' });
+    const k = a.key('f.c', text);
+    a.set(k, original, text.length);
+    const back = new FactsCache({ dir, stamp: 's' }).get(k)!;
+    const [fa, fb] = back.functions;
+    // Before a body is read, a text test answers for it; after, it no longer rules anything out.
+    expect(blocksMayMention(fa!, '"b"')).toBe(true);
+    expect(blocksMayMention(fa!, '"c"')).toBe(false);
+    expect(blocksMayMention(fb!, '"mutex_lock"')).toBe(false);
+    expect(JSON.parse(JSON.stringify(back))).toEqual(JSON.parse(JSON.stringify(original)));
+    expect(blocksMayMention(fa!, '"c"')).toBe(true);
+    expect(fa!.blocks).toBe(fa!.blocks);
   });
 
   it('ignores a corrupt entry and rewrites it', () => {
