@@ -86,7 +86,8 @@ describe('FactsCache', () => {
   });
 
   it('evicts the least recently used entries past its memory budget', () => {
-    const c = new FactsCache({ dir: null, stamp: 's', memBytes: 100 });
+    // Without a disk entry to measure, an entry weighs 5 bytes of facts per byte of source.
+    const c = new FactsCache({ dir: null, stamp: 's', memBytes: 500 });
     c.set('k1', facts('1.c'), 40);
     c.set('k2', facts('2.c'), 40);
     expect(c.get('k1')).toBeDefined();
@@ -94,6 +95,20 @@ describe('FactsCache', () => {
     expect(c.get('k2')).toBeUndefined();
     expect(c.get('k1')).toBeDefined();
     expect(c.get('k3')).toBeDefined();
+  });
+
+  it('weighs an entry by its facts, not by its source: a budget the facts of one file fill holds one file', () => {
+    const dir = tmpDir('kreview-cache-');
+    const big = (file: string): FileFacts => ({ ...facts(file), globals: Array.from({ length: 50 }, (_, i) => ({ ...facts(file, i).globals[0]! })) });
+    const json = JSON.stringify(big('1.c')).length;
+    const c = new FactsCache({ dir, stamp: 's', memBytes: json + 100 });
+    c.set('k1', big('1.c'), 10);
+    c.set('k2', big('2.c'), 10);
+    // k1 is on disk only now: served from there.
+    expect(c.get('k1')).toBeDefined();
+    expect(c.stats.diskHits).toBe(1);
+    expect(c.get('k1')).toBeDefined();
+    expect(c.stats.memHits).toBe(1);
   });
 
   it('keeps working when the directory cannot be written', () => {
