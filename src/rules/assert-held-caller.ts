@@ -41,9 +41,9 @@ export const assertHeldCaller: Rule = {
             }
             continue;
           }
-          const callee = ctx.summaries.callee(ins, fn);
-          const cs = callee && ctx.summaries.get(callee);
-          if (!callee || !cs) continue;
+          const hit = ctx.summaries.forCall(ins, fn);
+          if (!hit) continue;
+          const { callee, summary: cs } = hit;
           const seen = new Set<string>();
           for (const req of cs.requires) {
             const lock = mapToCaller(req.lock, callee, ins.args, flow.scope);

@@ -18,6 +18,7 @@ import {
   type LockMode,
 } from './primitives.js';
 import { lockOfObject, lockRef, parsePath, type FnScope, type LockRef } from './lockpath.js';
+import { evalCond, type Consts } from './consts.js';
 
 export const E = 1;
 export const H = 2;
@@ -368,7 +369,7 @@ function entryState(scope: FnScope, entryHeld: Set<string>): State {
   return s;
 }
 
-export function analyseFunction(scope: FnScope, hooks: FlowHooks = {}): Flow {
+export function analyseFunction(scope: FnScope, hooks: FlowHooks = {}, consts?: Consts): Flow {
   const fn = scope.fn;
   const blocks = new Map(fn.blocks.map((b) => [b.id, b]));
   const calls = resultCalls(fn.blocks);
@@ -387,7 +388,10 @@ export function analyseFunction(scope: FnScope, hooks: FlowHooks = {}): Flow {
     if (!b || !st0) continue;
     const s = clone(st0);
     for (const ins of b.instrs) transfer(s, ins, scope, hooks, calls, entryHeld);
+    // A branch the caller's constant arguments decide has one edge only.
+    const decided = consts && b.term.op === 'branch' && b.term.then !== b.term.else ? evalCond(b.term.cond, consts, fn.blocks) : null;
     successors(b.term).forEach((to, which) => {
+      if (decided !== null && (which === 0) !== decided) return;
       const es = edgeState(s, b.term, which);
       const j = join(inState.get(to), es);
       if (j.changed) {

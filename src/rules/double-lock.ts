@@ -37,9 +37,9 @@ export const doubleLock: Rule = {
             if (acq.cond !== 'nonzero' && !acq.nested && ins.args[0]) yield* again(fn, ins, st, lockRef(ins.args[0], flow.scope, acq.kind), acq.mode, null);
             continue;
           }
-          const callee = ctx.summaries.callee(ins, fn);
-          const cs = callee && ctx.summaries.get(callee);
-          if (!callee || !cs) continue;
+          const hit = ctx.summaries.forCall(ins, fn);
+          if (!hit) continue;
+          const { callee, summary: cs } = hit;
           const seen = new Set<string>();
           for (const t of cs.takes) {
             if (!t.fromEntry || !t.blocking || t.nested) continue;

@@ -38,6 +38,7 @@ import {
   type LockRef,
 } from './lockpath.js';
 import { ownerCheckedLocks, ReentrantLocks } from './reentrant.js';
+import { calleeConsts, constsKey, passedParams, testedParams, type Consts } from './consts.js';
 import { acquirePrim, guardPrim, isPrimitive, QUEUE_ON_WQ, waitPrim, type LockMode } from './primitives.js';
 
 export type Step = Site;
@@ -122,6 +123,8 @@ const MAX_FACTS = 200;
 
 export class Summaries {
   private memo = new Map<IrFunction, Summary>();
+  /** Summaries specialised to constant arguments, by function and constants. */
+  private special = new Map<IrFunction, Map<string, Summary>>();
   private inProgress = new Set<IrFunction>();
   private resolved = new Map<string, IrFunction | null>();
   private wqTargets = new Map<string, { cls: string; targets: WaitTarget[] }[]>();
@@ -155,22 +158,73 @@ export class Summaries {
     return this.resolve(call.callee, from.file);
   }
 
-  /** The summary of `fn`; partial (and not memoised) when met again during its own computation. */
-  get(fn: IrFunction): Summary | null {
-    const m = this.memo.get(fn);
+  /**
+   * The summary of `fn`, specialised to `consts` (parameters bound to
+   * constant arguments) when given; partial (and not memoised) when met
+   * again during its own computation.
+   */
+  get(fn: IrFunction, consts?: Consts): Summary | null {
+    const ck = constsKey(consts);
+    const m = ck ? this.special.get(fn)?.get(ck) : this.memo.get(fn);
     if (m) return m;
     if (this.inProgress.has(fn) || this.depth >= MAX_DEPTH) return null;
     this.inProgress.add(fn);
     this.depth++;
     try {
-      const s = this.compute(fn);
-      if (this.opts.keepFlow && !this.opts.keepFlow(fn)) s.flow = thin(s.flow);
-      this.memo.set(fn, s);
+      const s = this.compute(fn, ck ? consts : undefined);
+      if (ck || (this.opts.keepFlow && !this.opts.keepFlow(fn))) s.flow = thin(s.flow);
+      if (ck) {
+        let per = this.special.get(fn);
+        if (!per) this.special.set(fn, (per = new Map()));
+        per.set(ck, s);
+      } else this.memo.set(fn, s);
       return s;
     } finally {
       this.depth--;
       this.inProgress.delete(fn);
     }
+  }
+
+  /**
+   * The summary of the function a call reaches, specialised to the call's
+   * constant arguments where the callee's branches test them (`locked` =
+   * `true`, `flags` = `CMD_ASYNC`); null for primitives and unknown callees.
+   */
+  forCall(call: CallInstr, from: IrFunction, outer?: Consts): { callee: IrFunction; summary: Summary } | null {
+    const callee = this.callee(call, from);
+    if (!callee) return null;
+    const s = this.get(callee, this.constsFor(callee, call.args, outer));
+    return s ? { callee, summary: s } : null;
+  }
+
+  private constsFor(callee: IrFunction, args: readonly Expr[], outer?: Consts): Consts | undefined {
+    const wanted = this.relevantParams(callee, 0);
+    return wanted.size ? calleeConsts(callee, args, outer, wanted) : undefined;
+  }
+
+  private relevant = new Map<IrFunction, Set<string>>();
+
+  /**
+   * Parameters whose constant value can decide something: tested by a branch
+   * of the function, or passed on as they are to a callee that has such a
+   * parameter there (`mark(n, locked)` -> `reclaim(n, locked)` -> `if (locked)`).
+   */
+  private relevantParams(fn: IrFunction, depth: number): Set<string> {
+    const hit = this.relevant.get(fn);
+    if (hit) return hit;
+    const out = new Set(testedParams(fn));
+    // Provisional while computing: recursion sees what is known so far.
+    this.relevant.set(fn, out);
+    if (depth < 4) {
+      for (const { call, at } of passedParams(fn)) {
+        if ([...at.values()].every((p) => out.has(p))) continue;
+        const c = this.callee(call, fn);
+        if (!c) continue;
+        const theirs = this.relevantParams(c, depth + 1);
+        for (const [k, p] of at) if (c.params[k] && theirs.has(c.params[k]!.name)) out.add(p);
+      }
+    }
+    return out;
   }
 
   /** The dataflow of a function with callee effects applied. */
@@ -179,13 +233,12 @@ export class Summaries {
     return f && !THIN.has(f) ? f : analyseFunction(makeScope(fn, this.index, this.config), this.hooks(fn));
   }
 
-  private hooks(fn: IrFunction) {
+  private hooks(fn: IrFunction, consts?: Consts) {
     return {
       callEffect: (call: CallInstr, scope: FnScope): CallEffect | null => {
-        const callee = this.callee(call, fn);
-        if (!callee) return null;
-        const s = this.get(callee);
-        if (!s) return null;
+        const hit = this.forCall(call, fn, consts);
+        if (!hit) return null;
+        const { callee, summary: s } = hit;
         return {
           acquires: s.acquires.map((a) => ({ lock: mapToCaller(a.lock, callee, call.args, scope), mode: a.mode, site: a.site })),
           releases: s.releases.map((l) => mapToCaller(l, callee, call.args, scope)),
@@ -218,10 +271,10 @@ export class Summaries {
     }
   }
 
-  private compute(fn: IrFunction): Summary {
+  private compute(fn: IrFunction, consts?: Consts): Summary {
     const scope = makeScope(fn, this.index, this.config);
     const notes: string[] = [];
-    const flow = analyseFunction(scope, this.hooks(fn));
+    const flow = analyseFunction(scope, this.hooks(fn, consts), consts);
     const calls = resultCalls(fn.blocks);
     const takes: TakeFact[] = [];
     const requires: RequireFact[] = [];
@@ -283,7 +336,7 @@ export class Summaries {
         }
         const callee = this.callee(ins, fn);
         if (!callee) continue;
-        const cs = this.get(callee);
+        const cs = this.get(callee, this.constsFor(callee, ins.args, consts));
         if (!cs) {
           notes.push(`summary of ${callee.name}() cut short (recursion or depth)`);
           continue;

@@ -88,9 +88,9 @@ export const syncUnderLock: Rule = {
             continue;
           }
           if (!st.locks.size) continue;
-          const callee = ctx.summaries.callee(ins, fn);
-          const cs = callee && ctx.summaries.get(callee);
-          if (!callee || !cs) continue;
+          const hit = ctx.summaries.forCall(ins, fn);
+          if (!hit) continue;
+          const { callee, summary: cs } = hit;
           // A callee's waits reached by several chains: the first chain to each wait is the one reported.
           const waitSeen = new Set<string>();
           for (const w of cs.waits) {
