@@ -51,7 +51,8 @@ export interface Analysis {
 export function analyse(view: TreeView, files: string[], config: Config, functions?: Set<string>): Analysis {
   // No `scope`: definitions, structs and callers live all over the tree
   // (include/ above all); the files under review are loaded eagerly.
-  const index = createIndex(view, { maxFileBytes: config.limits.maxFileBytes });
+  // Parse results are shared by content between the indexes of one thread: check's batches, a series' views.
+  const index = createIndex(view, { maxFileBytes: config.limits.maxFileBytes, sharedFacts: true });
   let t0 = performance.now();
   index.loadFiles(files);
   recordPhase('index', performance.now() - t0 - settleIndex(index));

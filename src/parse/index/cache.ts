@@ -89,6 +89,8 @@ function packageVersion(from: string): string {
 
 export interface CacheStats {
   memHits: number;
+  /** Memory hits on entries another cache of the thread put there (a parse this cache did not have to do). */
+  sharedHits: number;
   diskHits: number;
   misses: number;
   writes: number;
@@ -106,20 +108,26 @@ export interface FactsCacheOptions {
   memBytes?: number;
   /** Overrides the code stamp (tests). */
   stamp?: string;
+  /** Use the thread's shared memory LRU (its budget is the first sharer's) instead of one of its own. */
+  shared?: boolean;
 }
 
 export class FactsCache {
   readonly dir: string | null;
-  readonly stats: CacheStats = { memHits: 0, diskHits: 0, misses: 0, writes: 0, corrupt: 0 };
-  private readonly mem = new Map<string, { facts: FileFacts; weight: number }>();
-  private memUsed = 0;
-  private readonly memBudget: number;
+  readonly stats: CacheStats = { memHits: 0, sharedHits: 0, diskHits: 0, misses: 0, writes: 0, corrupt: 0 };
+  private readonly lru: Lru;
+  /** Keys this cache has put in or served, to tell a shared hit from a repeated one. */
+  private readonly own = new Set<string>();
   private readonly stamp: string;
   private readonly madeDirs = new Set<string>();
 
   constructor(opts: FactsCacheOptions) {
     this.dir = opts.dir ? join(opts.dir, `facts-v${CACHE_FORMAT}`) : null;
-    this.memBudget = opts.memBytes ?? 192 * 1024 * 1024;
+    const budget = opts.memBytes ?? 192 * 1024 * 1024;
+    if (opts.shared) {
+      shared ??= new Lru(budget);
+      this.lru = shared;
+    } else this.lru = new Lru(budget);
     this.stamp = opts.stamp ?? codeStamp();
   }
 
@@ -128,12 +136,14 @@ export class FactsCache {
   }
 
   get(key: string): FileFacts | undefined {
-    const m = this.mem.get(key);
+    const m = this.lru.get(key);
     if (m) {
-      this.mem.delete(key);
-      this.mem.set(key, m);
       this.stats.memHits++;
-      return m.facts;
+      if (!this.own.has(key)) {
+        this.own.add(key);
+        this.stats.sharedHits++;
+      }
+      return m;
     }
     if (this.dir) {
       const path = this.pathOf(key);
@@ -191,20 +201,50 @@ export class FactsCache {
   }
 
   private remember(key: string, facts: FileFacts, weight: number): void {
+    this.own.add(key);
+    this.lru.set(key, facts, weight);
+  }
+
+}
+
+/** Least recently used facts, weighed in bytes. */
+class Lru {
+  private readonly mem = new Map<string, { facts: FileFacts; weight: number }>();
+  private used = 0;
+
+  constructor(private readonly budget: number) {}
+
+  get(key: string): FileFacts | undefined {
+    const m = this.mem.get(key);
+    if (!m) return undefined;
+    this.mem.delete(key);
+    this.mem.set(key, m);
+    return m.facts;
+  }
+
+  set(key: string, facts: FileFacts, weight: number): void {
     const old = this.mem.get(key);
     if (old) {
-      this.memUsed -= old.weight;
+      this.used -= old.weight;
       this.mem.delete(key);
     }
     this.mem.set(key, { facts, weight });
-    this.memUsed += weight;
+    this.used += weight;
     for (const [k, v] of this.mem) {
-      if (this.memUsed <= this.memBudget || this.mem.size <= 1) break;
+      if (this.used <= this.budget || this.mem.size <= 1) break;
       this.mem.delete(k);
-      this.memUsed -= v.weight;
+      this.used -= v.weight;
     }
   }
 }
+
+/**
+ * The memory LRU shared by the caches that ask for it (one per thread): the
+ * batches of a large check run one after another on a thread, and each
+ * reaches the same headers and core files. Entries are keyed by content, so
+ * sharing them cannot change what a batch sees.
+ */
+let shared: Lru | null = null;
 
 /** What goes to disk: the facts with each function's blocks as a string of JSON. */
 interface Stored {

@@ -28,6 +28,8 @@ export interface IndexOptions {
   maxFileBytes?: number;
   /** Memory budget of the parse-result LRU, in source bytes (default 64 MiB). */
   memBytes?: number;
+  /** Keep parse results in the thread's shared memory LRU, for indexes built one after another over one tree (check's batches). */
+  sharedFacts?: boolean;
 }
 
 export interface IndexStats {
@@ -128,7 +130,7 @@ class LazyIndex implements Index {
   ) {
     const env = opts.env ?? process.env;
     const dir = opts.cache === false ? null : (opts.cacheDir ?? cacheDirFromEnv(env));
-    this.cache = new FactsCache({ dir, memBytes: opts.memBytes });
+    this.cache = new FactsCache({ dir, memBytes: opts.memBytes, shared: opts.sharedFacts });
     this.search = new FileSearch(view, { scope: opts.scope, cacheDir: dir });
     this.maxBytes = opts.maxFileBytes ?? DEFAULT_MAX;
   }

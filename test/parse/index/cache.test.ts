@@ -111,6 +111,18 @@ describe('FactsCache', () => {
     expect(c.stats.memHits).toBe(1);
   });
 
+  it('shares its memory with the other sharing caches of the thread, counting a hit on their entries once', () => {
+    const a = new FactsCache({ dir: null, stamp: 's', shared: true });
+    const b = new FactsCache({ dir: null, stamp: 's', shared: true });
+    const alone = new FactsCache({ dir: null, stamp: 's' });
+    const k = a.key('shared.c', 'int shared;');
+    a.set(k, facts('shared.c', 3), 11);
+    expect(b.get(k)?.globals[0]?.name).toBe('g3');
+    b.get(k);
+    expect([b.stats.memHits, b.stats.sharedHits]).toEqual([2, 1]);
+    expect(alone.get(k)).toBeUndefined();
+  });
+
   it('keeps working when the directory cannot be written', () => {
     // A directory below a regular file can never be created.
     const file = join(tmpDir('kreview-cache-'), 'plain-file');
