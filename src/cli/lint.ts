@@ -28,7 +28,7 @@ export async function runLint(io: Io, inputs: string[], opts: LintOptions): Prom
   const root = treeRoot(opts.tree);
   const config = configFor(root, opts.config);
   const { series, patches } = await loadPatchSeries(io, inputs, { loreUrl: opts.loreUrl, limits: config.limits });
-  const a = analyseSeries(new DiskTree(root), series, patches, config);
+  const a = analyseSeries(new DiskTree(root), series, patches, config, { focus: true });
   if (a.failure) throw new ApplyError(a.failure);
 
   const selected: Finding[] = opts.all ? [...a.introduced, ...preexistingInChanged(a)] : a.introduced;

@@ -95,7 +95,7 @@ export async function runReview(io: Io, inputs: string[], opts: ReviewOptions): 
   const config = configFor(root, opts.config);
   const from = senderOf(io, root, opts.from, config.from);
   const { series, patches } = await loadPatchSeries(io, inputs, { loreUrl: opts.loreUrl, limits: config.limits });
-  const a = analyseSeries(new DiskTree(root), series, patches, config);
+  const a = analyseSeries(new DiskTree(root), series, patches, config, { focus: true });
   if (a.failure) throw new ApplyError(a.failure);
   const confirmed = confirm(a.introduced, a.after.index, config, opts.model);
   const mails = draftReplies(a, confirmed, { from, date: opts.date, summary: opts.summary, showRefuted: opts.showRefuted });

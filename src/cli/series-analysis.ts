@@ -13,6 +13,10 @@ import type { Config } from '../rules/config.js';
 import { applySeries } from '../parse/apply.js';
 import { analyse, enclosingFunction, functionText, type Analysis } from './analyse.js';
 import { describeFailure } from './apply-failure.js';
+import { createIndex } from '../parse/index/index.js';
+import type { IrFunction } from '../parse/ir.js';
+import { fnPrint } from '../model/deps.js';
+import { newWarnSession, withWarnSession, type WarnFocus, type WarnSession } from '../rules/warn-reachable.js';
 
 export interface PatchOutcome {
   patch: PatchSource;
@@ -43,17 +47,34 @@ export interface SeriesAnalysis {
   fixed: Finding[];
   /** In both. */
   preexisting: Finding[];
+  /** warn-reachable's WARNs explored, reused from another view, left out by the focus. */
+  warn: WarnSession['stats'];
 }
 
 const isC = (f: string) => /\.[ch]$/.test(f);
 
-export function analyseSeries(base: TreeView, series: Series, patches: PatchSource[], config: Config): SeriesAnalysis {
+export interface SeriesOptions {
+  /**
+   * Explore only the WARNs the series can change (warn-reachable's focus):
+   * for lint and review, which report what a series introduces or fixes (and
+   * what sits in the functions it changes). Off for scan, which counts every
+   * finding present after each patch.
+   */
+  focus?: boolean;
+  /** Reuse explorations across views (default); false explores every WARN in every view (tests, measurements). */
+  reuse?: boolean;
+}
+
+export function analyseSeries(base: TreeView, series: Series, patches: PatchSource[], config: Config, opts: SeriesOptions = {}): SeriesAnalysis {
   const { results, snapshots } = applySeries(base, patches);
   const failed = results.find((r) => !r.applied);
   const applied = results.filter((r) => r.applied);
   const files = [...new Set(applied.flatMap((r) => r.touched))].filter(isC).sort();
   const views: TreeView[] = [base, ...snapshots];
-  const runs = views.map((v) => analyse(v, files.filter((f) => v.exists(f)), config));
+  // One session for every view: an exploration whose code is the same in two views runs once.
+  const session = newWarnSession(opts.focus && config.model !== false ? seriesFocus(views, files, config) : null);
+  const run = () => views.map((v) => analyse(v, files.filter((f) => v.exists(f)), config));
+  const runs = opts.reuse === false ? run() : withWarnSession(session, run);
   const total = patches.length;
 
   const outcomes: PatchOutcome[] = [];
@@ -94,7 +115,65 @@ export function analyseSeries(base: TreeView, series: Series, patches: PatchSour
       .filter((f) => !afterIds.has(f.id))
       .map((f) => ({ ...f, patch: { index: lastFixed(f.id), total } })),
     preexisting: after.findings.filter((f) => beforeIds.has(f.id)),
+    warn: session.stats,
   };
+}
+
+/**
+ * What the series changes, for warn-reachable's focus: names of functions
+ * whose code (IR, positions and comments left out) differs between any two
+ * views, and `file\0name` of those whose text does. null when anything
+ * outside the functions of the touched files changes (a struct, a macro, a
+ * global, a prototype): that can change any exploration, so none is left out.
+ */
+export function seriesFocus(views: TreeView[], files: string[], config: Config): WarnFocus | null {
+  // Per `file\0name`, per view: the prints (code) and texts of its definitions; per file, per view: the rest.
+  const code = new Map<string, string[]>();
+  const text = new Map<string, string[]>();
+  const outside = new Map<string, string[]>();
+  const put = (m: Map<string, string[]>, k: string, vi: number, v: string) => {
+    let a = m.get(k);
+    if (!a) m.set(k, (a = views.map(() => '\0absent')));
+    a[vi] = v;
+  };
+  for (let vi = 0; vi < views.length; vi++) {
+    const view = views[vi]!;
+    const index = createIndex(view, { maxFileBytes: config.limits.maxFileBytes });
+    for (const file of files) {
+      const src = view.exists(file) ? view.read(file) : null;
+      if (src === null) {
+        put(outside, file, vi, '\0absent');
+        continue;
+      }
+      let fns: IrFunction[];
+      try {
+        fns = index.functionsIn(file);
+      } catch {
+        return null;
+      }
+      const lines = src.split('\n');
+      const inFn = new Uint8Array(lines.length + 2);
+      const prints = new Map<string, string[]>();
+      const texts = new Map<string, string[]>();
+      for (const fn of fns) {
+        for (let l = fn.pos.line; l <= fn.pos.endLine && l <= lines.length; l++) inFn[l] = 1;
+        const k = `${file}\0${fn.name}`;
+        prints.set(k, [...(prints.get(k) ?? []), fnPrint(fn)]);
+        texts.set(k, [...(texts.get(k) ?? []), lines.slice(fn.pos.line - 1, fn.pos.endLine).join('\n')]);
+      }
+      for (const [k, p] of prints) put(code, k, vi, p.sort().join(','));
+      for (const [k, t] of texts) put(text, k, vi, t.join('\0'));
+      const rest = lines.filter((_, i) => !inFn[i + 1]).join('\n');
+      put(outside, file, vi, rest.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ').replace(/\s+/g, ' ').trim());
+    }
+  }
+  const differs = (a: string[]) => a.some((x) => x !== a[0]);
+  for (const a of outside.values()) if (differs(a)) return null;
+  const codeChanged = new Set<string>();
+  for (const [k, a] of code) if (differs(a)) codeChanged.add(k.slice(k.indexOf('\0') + 1));
+  const textChanged = new Set<string>();
+  for (const [k, a] of text) if (differs(a)) textChanged.add(k);
+  return { code: codeChanged, text: textChanged };
 }
 
 /** `file\0function` of each function of `files` whose text differs between the two indexes (or is new). */

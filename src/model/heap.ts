@@ -7,7 +7,7 @@
 import type { TreeIndex } from '../parse/index/types.js';
 import type { Bounds } from './bounds.js';
 import { BoundHit } from './signals.js';
-import type { ObjState, State } from './state.js';
+import { addObj, mutableObj, type ObjState, type State } from './state.js';
 import { NULLV, ZERO, isPointerType, normType, structName, type SymVal, type Value } from './values.js';
 
 export class TypeInfo {
@@ -65,7 +65,7 @@ function builtinStruct(name: string): Map<string, string> | null {
 export function newObj(s: State, bounds: Bounds, type: string | null, origin: ObjState['origin'], label: string): number {
   if (Object.keys(s.objs).length >= bounds.objects) throw new BoundHit(`objects (${bounds.objects})`);
   const id = s.nextObj++;
-  s.objs[id] = { id, type: normType(type), fields: {}, origin, freed: 0, label };
+  addObj(s, { id, type: normType(type), fields: {}, origin, freed: 0, label });
   return id;
 }
 
@@ -83,12 +83,12 @@ export function readField(s: State, types: TypeInfo, objId: number, path: string
   let nv: Value;
   if (o.origin === 'zero') nv = isPointerType(t) ? NULLV : ZERO;
   else nv = newSym(s, t, label);
-  o.fields[path] = nv;
+  mutableObj(s, objId)!.fields[path] = nv;
   return nv;
 }
 
 export function writeField(s: State, objId: number, path: string, v: Value): void {
-  const o = s.objs[objId];
+  const o = mutableObj(s, objId);
   if (!o) return;
   // Writing a whole struct-typed sub-object resets what was known below it.
   if (path) {

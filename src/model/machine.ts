@@ -11,12 +11,14 @@ import { exprText, parsePath } from './exprtext.js';
 import { TypeInfo, locKey, newObj, newSym, readField, writeField } from './heap.js';
 import { PRIMITIVES, guardLockMode, listEnd, lockAcquire, lockRelease, type PrimResult } from './primitives.js';
 import { foreachImpl } from './hooks.js';
+import { noteText } from './deps.js';
 import { inScope, type CodeScope } from './scope.js';
 import type { LockSlice } from './slice.js';
 import { BoundHit, Infeasible, NeedChoice, Unmodelled, type ChoiceOption } from './signals.js';
 import {
   addTrace,
   cloneState,
+  mutableObj,
   type FrameState,
   type ModelEvent,
   type State,
@@ -171,14 +173,8 @@ export class Machine {
       } catch {
         text = null;
       }
-      const m = text ? new RegExp(`^\\s*#\\s*define\\s+${name}\\s+(.+?)\\s*(?:/[*/].*)?$`, 'm').exec(text) : null;
-      if (m) {
-        const body = m[1]!.trim();
-        let mm: RegExpExecArray | null;
-        if ((mm = /^\(?\s*(-?(?:0x[0-9a-fA-F]+|\d+))[uUlL]*\s*\)?$/.exec(body))) v = Number(mm[1]);
-        else if ((mm = /^\(?\s*1U?L?\s*<<\s*(\d+)\s*\)?$/.exec(body))) v = 2 ** Number(mm[1]);
-        else if ((mm = /^BIT(?:_ULL)?\((\d+)\)$/.exec(body))) v = 2 ** Number(mm[1]);
-      }
+      v = defineConstant(text, name);
+      noteText(this.index, 'define', file, name, String(v), (t) => String(defineConstant(t, name)));
     }
     this.constCache.set(ck, v);
     return v;
@@ -805,7 +801,7 @@ export class Exec {
           live.add(cur.id);
           cur = this.s.bind[cur.id];
         } else if (cur.k === 'term') {
-          for (const m of cur.key.matchAll(/\bs(\d+)\b/g)) live.add(Number(m[1]));
+          for (const id of symIds(cur.key)) live.add(id);
           return;
         } else return;
       }
@@ -825,7 +821,7 @@ export class Exec {
     for (const id of this.returning) addV({ k: 'sym', id, t: null, label: '' });
     for (const k of Object.keys(this.s.bind)) if (!live.has(Number(k))) delete this.s.bind[Number(k)];
     for (const key of Object.keys(this.s.facts)) {
-      const ids = [...key.matchAll(/\bs(\d+)\b/g)].map((m) => Number(m[1]));
+      const ids = symIds(key);
       if (ids.length && ids.every((id) => !live.has(id)) && !this.returning.some((id) => ids.includes(id))) delete this.s.facts[key];
     }
   }
@@ -1026,7 +1022,7 @@ export class Exec {
     const g = this.m.global(name);
     const id = newObj(this.s, this.bounds, g ? g.type : null, 'global', name);
     this.s.globals[name] = id;
-    const o = this.s.objs[id]!;
+    const o = mutableObj(this.s, id)!;
     if (g) for (const [f, fnName] of Object.entries(g.initFields)) o.fields[f] = { k: 'fn', name: fnName };
     return id;
   }
@@ -1037,7 +1033,7 @@ export class Exec {
     if (name in fr.addr) return ptr(fr.addr[name]!, '');
     const t = this.declaredType({ k: 'id', name });
     const id = newObj(this.s, this.bounds, t, 'stack', name);
-    if (name in fr.locals) this.s.objs[id]!.fields[''] = fr.locals[name]!;
+    if (name in fr.locals) mutableObj(this.s, id)!.fields[''] = fr.locals[name]!;
     delete fr.locals[name];
     fr.addr[name] = id;
     return ptr(id, '');
@@ -1139,7 +1135,7 @@ export class Exec {
     if (o && o.freed === 1) this.useAfterFree(o.id, label);
     const assumed = this.m.assume[label];
     if (assumed && o && o.fields[loc.path] === undefined && o.origin === 'pre') {
-      o.fields[loc.path] = assumed;
+      mutableObj(this.s, loc.obj)!.fields[loc.path] = assumed;
       this.trace(`[assume ${label} == ${this.show(assumed)}, as the comment allows]`);
     }
     const v = readField(this.s, this.m.types, loc.obj, loc.path, label);
@@ -1171,7 +1167,7 @@ export class Exec {
     if (!pt || pt === 'void') return;
     if (n.k === 'ptr' && n.path === '') {
       const o = this.s.objs[n.obj];
-      if (o && o.type === null) o.type = pt;
+      if (o && o.type === null) mutableObj(this.s, n.obj)!.type = pt;
     }
   }
 
@@ -1244,8 +1240,8 @@ export class Exec {
       if (n.path === '' && o && !o.parent && (o.origin === 'pre' || o.origin === 'global')) {
         // An object met on its own first (a `struct device *` parameter) turns out to sit inside a container.
         const c = newObj(this.s, this.bounds, t, 'pre', `container_of(${o.label})`);
-        this.s.objs[c]!.embedded = { [mem]: o.id };
-        o.parent = { obj: c, path: mem };
+        mutableObj(this.s, c)!.embedded = { [mem]: o.id };
+        mutableObj(this.s, o.id)!.parent = { obj: c, path: mem };
         return ptr(c, '');
       }
       throw new Unmodelled(`container_of(${this.show(n)}, ${t}, ${mem}): not a ${mem} inside a ${t}`);
@@ -1521,3 +1517,27 @@ function bindForeachVars(x: Exec, term: Extract<Terminator, { op: 'foreach' }>, 
 }
 
 export { locKey };
+
+/** The value of `#define NAME 12` / `(1 << 3)` / `BIT(3)` in a file's text, or null. */
+export function defineConstant(text: string | null, name: string): number | null {
+  const m = text ? new RegExp(`^\\s*#\\s*define\\s+${name}\\s+(.+?)\\s*(?:/[*/].*)?$`, 'm').exec(text) : null;
+  if (!m) return null;
+  const body = m[1]!.trim();
+  let mm: RegExpExecArray | null;
+  if ((mm = /^\(?\s*(-?(?:0x[0-9a-fA-F]+|\d+))[uUlL]*\s*\)?$/.exec(body))) return Number(mm[1]);
+  if ((mm = /^\(?\s*1U?L?\s*<<\s*(\d+)\s*\)?$/.exec(body))) return 2 ** Number(mm[1]);
+  if ((mm = /^BIT(?:_ULL)?\((\d+)\)$/.exec(body))) return 2 ** Number(mm[1]);
+  return null;
+}
+
+/** The symbols (`s12`) a fact or term key names; keys repeat across states, so each is read once. */
+const symIdCache = new Map<string, number[]>();
+function symIds(key: string): number[] {
+  let ids = symIdCache.get(key);
+  if (ids === undefined) {
+    ids = [...key.matchAll(/\bs(\d+)\b/g)].map((m) => Number(m[1]));
+    if (symIdCache.size > 200_000) symIdCache.clear();
+    symIdCache.set(key, ids);
+  }
+  return ids;
+}

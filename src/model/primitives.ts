@@ -9,9 +9,10 @@ import type { CallInstr, Expr, Terminator } from '../parse/ir.js';
 import { exprText, lockName, parsePath } from './exprtext.js';
 import { locKey } from './heap.js';
 import { foreachImpl } from './hooks.js';
+import { noteText } from './deps.js';
 import type { Exec } from './machine.js';
 import { NeedChoice, Infeasible, Unmodelled } from './signals.js';
-import { addTrace, type AsyncState, type ListState, type Wait } from './state.js';
+import { addTrace, mutableObj, type AsyncState, type ListState, type Wait } from './state.js';
 import { NULLV, ONE, ZERO, bool, int, normType, pointee, ptr, sameValue, structName, valueKey, type Value } from './values.js';
 
 export type PrimResult =
@@ -895,29 +896,38 @@ const ITERATORS: Record<string, { pos: number; next?: number; head: number; memb
 };
 
 /** A file-local iterator macro (`for_each_group_device(group, pos)`) expanded one level from its #define. */
-const macroCache = new Map<string, { params: string[]; macro: string; args: string[] } | null>();
-function expandMacro(x: Exec, file: string, macro: string): { params: string[]; macro: string; args: string[] } | null {
+type MacroExpansion = { params: string[]; macro: string; args: string[] } | null;
+/** Per view of the tree: a series analysis runs the model over several views whose files differ. */
+const macroCache = new WeakMap<object, Map<string, MacroExpansion>>();
+function expandMacro(x: Exec, file: string, macro: string): MacroExpansion {
+  const view = x.m.index.view;
+  let cache = macroCache.get(view);
+  if (!cache) macroCache.set(view, (cache = new Map()));
   const ck = `${file}\0${macro}`;
-  if (macroCache.has(ck)) return macroCache.get(ck)!;
-  let res: { params: string[]; macro: string; args: string[] } | null = null;
-  let text: string | null = null;
-  try {
-    text = x.m.index.view.read(file);
-  } catch {
-    text = null;
-  }
-  if (text) {
-    const re = new RegExp(`#\\s*define\\s+${macro}\\s*\\(([^)]*)\\)((?:[^\\n]*\\\\\\n)*[^\\n]*)`);
-    const m = re.exec(text);
-    if (m) {
-      const params = m[1]!.split(',').map((p) => p.trim());
-      const body = m[2]!.replace(/\\\n/g, ' ').trim();
-      const inner = /^([A-Za-z_]\w*)\s*\(([\s\S]*)\)\s*$/.exec(body);
-      if (inner && ITERATORS[inner[1]!]) res = { params, macro: inner[1]!, args: splitArgs(inner[2]!) };
+  let res = cache.get(ck);
+  if (res === undefined) {
+    let text: string | null = null;
+    try {
+      text = view.read(file);
+    } catch {
+      text = null;
     }
+    res = iteratorMacro(text, macro);
+    cache.set(ck, res);
   }
-  macroCache.set(ck, res);
+  noteText(x.m.index, 'macro', file, macro, JSON.stringify(res), (t) => JSON.stringify(iteratorMacro(t, macro)));
   return res;
+}
+
+function iteratorMacro(text: string | null, macro: string): MacroExpansion {
+  if (!text) return null;
+  const re = new RegExp(`#\\s*define\\s+${macro}\\s*\\(([^)]*)\\)((?:[^\\n]*\\\\\\n)*[^\\n]*)`);
+  const m = re.exec(text);
+  if (!m) return null;
+  const params = m[1]!.split(',').map((p) => p.trim());
+  const body = m[2]!.replace(/\\\n/g, ' ').trim();
+  const inner = /^([A-Za-z_]\w*)\s*\(([\s\S]*)\)\s*$/.exec(body);
+  return inner && ITERATORS[inner[1]!] ? { params, macro: inner[1]!, args: splitArgs(inner[2]!) } : null;
 }
 
 function splitArgs(s: string): string[] {
@@ -1036,7 +1046,7 @@ function freePrim(rcu: boolean, argIdx: number): Prim {
         x.trace(`${ins.text}  [double free of ${o.label}]`);
         return ZERO;
       }
-      o.freed = rcu ? 2 : 1;
+      mutableObj(x.s, p.obj)!.freed = rcu ? 2 : 1;
       x.trace(`${ins.text}  [frees ${o.label}${rcu ? ' after an RCU grace period' : ''}]`);
       return ZERO;
     },

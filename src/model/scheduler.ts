@@ -10,7 +10,7 @@ import { locKey } from './heap.js';
 import type { Machine } from './machine.js';
 import { Exec } from './machine.js';
 import { BoundHit } from './signals.js';
-import { addTrace, cloneState, hashState, type AsyncState, type ModelEvent, type State, type ThreadState } from './state.js';
+import { addTrace, cloneState, hashState, mutableObj, type AsyncState, type ModelEvent, type State, type ThreadState } from './state.js';
 import { ptr, structName, type Value } from './values.js';
 
 /** Callbacks that may already be pending (or start running) on objects the scenario did not create. */
@@ -255,7 +255,7 @@ export function startCallback(
         task = s.nextObj++;
         s.objs[task] = { id: task, type: 'struct task_struct', fields: {}, origin: 'zero', freed: 0, label: `task of ${ownerObj.label}` };
         if (tv && tv.k === 'sym') s.bind[tv.id] = ptr(task, '');
-        else ownerObj.fields[path] = ptr(task, '');
+        else mutableObj(s, o)!.fields[path] = ptr(task, '');
       }
       const tkey = locKey(task, '');
       if (s.async[tkey]) return null;

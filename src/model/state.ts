@@ -173,15 +173,40 @@ export function initialState(): State {
 }
 
 /**
- * Copies every container of a state; values themselves are never mutated in
+ * Objects a state may change in place: those it made or copied since it was
+ * last cloned. cloneState() shares the objects between the copy and the
+ * original (most steps change one or two of them); whoever changes an object
+ * gets it with mutableObj(), which copies it first when it is shared.
+ * A state never cloned owns all its objects.
+ */
+const owned = new WeakMap<State, Set<number>>();
+
+/** The object `id` of `s`, safe to change in place (copied first when another state shares it). */
+export function mutableObj(s: State, id: number): ObjState | undefined {
+  const o = s.objs[id];
+  if (!o) return o;
+  const mine = owned.get(s);
+  if (!mine || mine.has(id)) return o;
+  const c: ObjState = { ...o, fields: { ...o.fields }, embedded: o.embedded ? { ...o.embedded } : undefined };
+  s.objs[id] = c;
+  mine.add(id);
+  return c;
+}
+
+/** Adds an object the state just made (its own). */
+export function addObj(s: State, o: ObjState): void {
+  s.objs[o.id] = o;
+  owned.get(s)?.add(o.id);
+}
+
+/**
+ * Copies every container of a state but the objects, which are shared until
+ * one side changes them (mutableObj); values themselves are never mutated in
  * place, so they are shared.
  */
 export function cloneState(s: State): State {
   const objs: Record<number, ObjState> = {};
-  for (const k in s.objs) {
-    const o = s.objs[k]!;
-    objs[k] = { ...o, fields: { ...o.fields }, embedded: o.embedded ? { ...o.embedded } : undefined };
-  }
+  for (const k in s.objs) objs[k] = s.objs[k]!;
   const locks: Record<string, LockState> = {};
   for (const k in s.locks) {
     const l = s.locks[k]!;
@@ -194,7 +219,7 @@ export function cloneState(s: State): State {
     const l = s.lists[k]!;
     lists[k] = { ...l, items: l.items.slice() };
   }
-  return {
+  const out: State = {
     threads: s.threads.map((t) => ({
       ...t,
       frames: t.frames.map((f) => {
@@ -223,10 +248,15 @@ export function cloneState(s: State): State {
     memo: s.memo ? { ...s.memo } : undefined,
     trace: s.trace,
   };
+  // From now on every object of `s` is shared with the copy.
+  owned.set(s, new Set());
+  owned.set(out, new Set());
+  return out;
 }
 
 function sortedRecord(r: Record<string, unknown>, each: (v: unknown) => string): string {
-  const keys = Object.keys(r).sort();
+  const keys = Object.keys(r);
+  if (keys.length > 1) keys.sort();
   let out = '{';
   for (const k of keys) out += k + ':' + each(r[k]) + ',';
   return out + '}';
@@ -247,6 +277,8 @@ function V(x: unknown): string {
 }
 const P = (x: unknown) => String(x);
 
+const objText = new WeakMap<ObjState, string>();
+
 /** Hash of what decides the future of a state: not the trace, the events met, counters, labels or loop visits. */
 export function hashState(s: State): string {
   let out = '';
@@ -259,9 +291,17 @@ export function hashState(s: State): string {
     }
     out += ']';
   }
+  const mine = owned.get(s);
   for (const k in s.objs) {
     const o = s.objs[k]!;
-    out += `o${k}:${o.type}|${o.origin}|${o.freed}|${o.embedded ? J(o.embedded) : ''}|${o.parent ? J(o.parent) : ''}` + sortedRecord(o.fields, V);
+    // A shared object never changes again (its states copy it first): its text is kept.
+    const shared = mine !== undefined && !mine.has(o.id);
+    let t = shared ? objText.get(o) : undefined;
+    if (t === undefined) {
+      t = `${o.type}|${o.origin}|${o.freed}|${o.embedded ? J(o.embedded) : ''}|${o.parent ? J(o.parent) : ''}` + sortedRecord(o.fields, V);
+      if (shared) objText.set(o, t);
+    }
+    out += `o${k}:${t}`;
   }
   out += sortedRecord(s.globals, P) + sortedRecord(s.bind, V) + sortedRecord(s.facts, P);
   out += sortedRecord(s.locks, (l) => {

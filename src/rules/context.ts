@@ -10,6 +10,7 @@ import type { Related, RuleId, Severity } from '../report/schema.js';
 import type { Config } from './config.js';
 import type { Flow, Site } from './dataflow.js';
 import type { Summaries, Step } from './summaries.js';
+import type { WarnSession } from './warn-reachable.js';
 
 export interface RuleMeta {
   id: RuleId;
@@ -40,6 +41,8 @@ export interface RuleContext {
   readonly functions: readonly IrFunction[];
   flow(fn: IrFunction): Flow;
   report(f: RawFinding): void;
+  /** Explorations shared by the views of one series analysis (warn-reachable's memo and focus). */
+  readonly warnSession?: WarnSession;
 }
 
 export interface Rule {

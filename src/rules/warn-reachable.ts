@@ -15,11 +15,14 @@ import type { TreeIndex } from '../parse/index/types.js';
 import type { Related } from '../report/schema.js';
 import { DEFAULT_BOUNDS, type Bounds } from '../model/bounds.js';
 import { exprText } from '../model/exprtext.js';
+import { Deps, fnPrint, replayShift } from '../model/deps.js';
 import {
   DEFAULT_SEQUENCE_LENGTH,
   exploreWarn,
   rememberWarnConfirmation,
+  shiftExploration,
   type EntryPlan,
+  type ExploreWarnOptions,
   type MiddleEntry,
   type WarnExploration,
   type WarnTarget,
@@ -55,18 +58,148 @@ export const warnReachable: Rule = {
   },
   *check(ctx: RuleContext): Iterable<RawFinding> {
     if (ctx.config.model === false) return;
+    const session = ctx.warnSession ?? current;
     const graph = new CallGraph(ctx.index);
     const entries = ctx.functions.filter((f) => !f.isStatic && f.blocks.length > 0);
+    const affected = session?.focus ? focusTest(ctx.index, graph, session.focus) : null;
     for (const fn of ctx.functions) {
       for (const { call, target } of warnTargets(fn)) {
+        // Code the same in every view, and the WARN's own function untouched: no plan can differ (and none is built).
+        if (session?.focus && session.focus.code.size === 0 && !session.focus.text.has(`${fn.file}\0${fn.name}`)) {
+          session.stats.skipped++;
+          continue;
+        }
         const plan = planFor(ctx.index, graph, entries, ctx.functions, target);
         if (!plan) continue;
-        const ex = exploreWarn(ctx.index, target, plan, { bounds: modelBounds(), budgetMs: WARN_BUDGET_MS, maxRuns: WARN_MAX_RUNS, maxLen: DEFAULT_SEQUENCE_LENGTH });
+        if (affected && !affected(target, plan)) {
+          session!.stats.skipped++;
+          continue;
+        }
+        const opts: ExploreWarnOptions = { bounds: modelBounds(), budgetMs: WARN_BUDGET_MS, maxRuns: WARN_MAX_RUNS, maxLen: DEFAULT_SEQUENCE_LENGTH };
+        const ex = session ? memoised(session, ctx.index, target, plan, opts) : exploreWarn(ctx.index, target, plan, opts);
         yield* findingsOf(ctx.index, fn, call, target, plan, ex);
       }
     }
   },
 };
+
+/**
+ * Shared by the runs of one series analysis over its views (the tree before
+ * the series and after each patch): most WARNs explore the same code in
+ * every view, so each is explored once and reused where the tree answers
+ * every question of the exploration the same way (src/model/deps.ts).
+ */
+export interface WarnSession {
+  memo: Map<string, { deps: Deps; ex: WarnExploration }[]>;
+  /**
+   * Only the WARNs the series can change, when set: those whose entry points
+   * reach a function whose code (`code`: names) differs between the views,
+   * and those that sit in a function whose text does (`text`: `file\0name`,
+   * for lint --all). A WARN left out gives the same findings in every view,
+   * so lint and review, which report only differences (and findings in
+   * changed functions), lose nothing; scan counts every finding and runs
+   * without it.
+   */
+  focus: WarnFocus | null;
+  stats: { explored: number; reused: number; skipped: number };
+}
+
+export interface WarnFocus {
+  code: ReadonlySet<string>;
+  text: ReadonlySet<string>;
+}
+
+export function newWarnSession(focus: WarnFocus | null = null): WarnSession {
+  return { memo: new Map(), focus, stats: { explored: 0, reused: 0, skipped: 0 } };
+}
+
+let current: WarnSession | null = null;
+
+/** Runs `run` (an analysis, synchronous) with `session` seen by the rule wherever its context does not carry one. */
+export function withWarnSession<T>(session: WarnSession, run: () => T): T {
+  const prev = current;
+  current = session;
+  try {
+    return run();
+  } finally {
+    current = prev;
+  }
+}
+
+function staticKey(t: WarnTarget, plan: EntryPlan, o: ExploreWarnOptions): string {
+  return [
+    fnPrint(t.fn),
+    t.line - t.fn.pos.line,
+    t.text,
+    t.struct,
+    t.base,
+    t.fields.join(','),
+    plan.setup.map(fnPrint).join(','),
+    (plan.setupFields ?? []).join(','),
+    plan.middles.map((m) => `${fnPrint(m.fn)}/${m.worker ?? ''}`).join(','),
+    plan.finals.map(fnPrint).join(','),
+    JSON.stringify(o.bounds),
+    o.budgetMs,
+    o.maxRuns,
+    o.maxLen,
+  ].join('\n');
+}
+
+function memoised(session: WarnSession, index: TreeIndex, t: WarnTarget, plan: EntryPlan, o: ExploreWarnOptions): WarnExploration {
+  const key = staticKey(t, plan, o);
+  const given = [t.fn, ...plan.setup, ...plan.middles.map((m) => m.fn), ...plan.finals];
+  let list = session.memo.get(key);
+  if (!list) session.memo.set(key, (list = []));
+  for (const e of list) {
+    const shift = replayShift(e.deps, index, given);
+    if (shift) {
+      session.stats.reused++;
+      return shiftExploration(e.ex, shift);
+    }
+  }
+  const deps = new Deps();
+  deps.fns(given);
+  const ex = exploreWarn(index, t, plan, { ...o, deps });
+  list.push({ deps, ex });
+  session.stats.explored++;
+  return ex;
+}
+
+/** Whether the series can change what a WARN's exploration does (see WarnSession.focus). */
+function focusTest(index: TreeIndex, g: CallGraph, focus: WarnFocus): (t: WarnTarget, plan: EntryPlan) => boolean {
+  const names = [...focus.code];
+  const word = names.length ? new RegExp(`\\b(?:${names.map((n) => n.replace(/\W/g, '')).join('|')})\\b`) : null;
+  const hit = new Map<IrFunction, boolean>();
+  // Calls past the reach's depth and function pointers taken show up as names in the code reached.
+  const mentions = (f: IrFunction): boolean => {
+    let v = hit.get(f);
+    if (v === undefined) {
+      v = focus.code.has(f.name) || (word !== null && f.blocks.some((b) => b.instrs.some((i) => word.test(i.text)) || ('text' in b.term && word.test(b.term.text))));
+      hit.set(f, v);
+    }
+    return v;
+  };
+  return (t, plan) => {
+    if (focus.text.has(`${t.fn.file}\0${t.fn.name}`)) return true;
+    const roots = [t.fn, ...plan.setup, ...plan.middles.map((m) => m.fn), ...plan.finals];
+    for (const m of plan.middles) {
+      if (!m.worker) continue;
+      if (focus.code.has(m.worker)) return true;
+      const cb = g.resolve(m.worker, m.fn.file) ?? safeFunctions(index, m.worker).find((f) => f.blocks.length > 0);
+      if (cb) roots.push(cb);
+    }
+    for (const r of roots) for (const f of g.from(r)) if (mentions(f)) return true;
+    return false;
+  };
+}
+
+function safeFunctions(index: TreeIndex, name: string): IrFunction[] {
+  try {
+    return index.functions(name);
+  } catch {
+    return [];
+  }
+}
 
 function modelBounds(): Bounds {
   return { ...DEFAULT_BOUNDS, timeMs: SEQUENCE_MS, states: SEQUENCE_STATES };

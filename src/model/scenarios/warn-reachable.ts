@@ -13,6 +13,7 @@ import type { Confirmation, Finding, TraceStep } from '../../report/schema.js';
 import type { Bounds } from '../bounds.js';
 import { locKey, newObj, newSym } from '../heap.js';
 import { Machine } from '../machine.js';
+import { RecordingIndex, type Deps } from '../deps.js';
 import { explore } from '../scheduler.js';
 import { addTrace, cloneState, hashState, initialState, traceArray, type ModelEvent, type State, type TraceNode } from '../state.js';
 import { isPointerType, normType, pointee, ptr, sameValue, structName, type Value } from '../values.js';
@@ -75,13 +76,16 @@ export interface ExploreWarnOptions {
   maxRuns: number;
   /** Entry points in one sequence, setup and final included. */
   maxLen: number;
+  /** Write down what the runs ask of the tree (to reuse the exploration in another view, deps.ts). */
+  deps?: Deps;
 }
 
 export const DEFAULT_SEQUENCE_LENGTH = 4;
 
 /** Every sequence within bounds, shortest first; each set of middles is reported once, with its first final that fires. */
-export function exploreWarn(index: TreeIndex, target: WarnTarget, plan: EntryPlan, o: ExploreWarnOptions): WarnExploration {
+export function exploreWarn(tree: TreeIndex, target: WarnTarget, plan: EntryPlan, o: ExploreWarnOptions): WarnExploration {
   const t0 = Date.now();
+  const index = o.deps ? new RecordingIndex(tree, o.deps) : tree;
   const out: WarnExploration = { firing: [], quiet: 0, cut: [], untried: 0, ms: 0 };
   const maxMiddles = Math.max(0, o.maxLen - 2);
   const combos: MiddleEntry[][] = [[]];
@@ -127,6 +131,17 @@ export function exploreWarn(index: TreeIndex, target: WarnTarget, plan: EntryPla
   }
   out.ms = Date.now() - t0;
   return out;
+}
+
+/** The exploration as it reads in another view of the tree, its trace lines moved by `shift` (deps.ts replayShift). */
+export function shiftExploration(ex: WarnExploration, shift: (file: string, line: number) => number): WarnExploration {
+  return {
+    ...ex,
+    firing: ex.firing.map((s) => ({
+      ...s,
+      confirmation: { ...s.confirmation, trace: s.confirmation.trace.map((t) => ({ ...t, line: shift(t.file, t.line) })) },
+    })),
+  };
 }
 
 /** One answer for the WARN: confirmed with the first firing sequence, refuted when every sequence within bounds ran quiet, else unknown with why. */
