@@ -38,7 +38,7 @@ import {
   type LockRef,
 } from './lockpath.js';
 import { ownerCheckedLocks, ReentrantLocks } from './reentrant.js';
-import { calleeConsts, constsKey, passedParams, testedParams, type Consts } from './consts.js';
+import { calleeConsts, constOf, constsKey, passedParams, testedParams, type Consts } from './consts.js';
 import { acquirePrim, guardPrim, isPrimitive, QUEUE_ON_WQ, waitPrim, type LockMode } from './primitives.js';
 
 export type Step = Site;
@@ -198,32 +198,41 @@ export class Summaries {
   }
 
   private constsFor(callee: IrFunction, args: readonly Expr[], outer?: Consts): Consts | undefined {
-    const wanted = this.relevantParams(callee, 0);
+    // Most calls pass no constant: nothing to look up then.
+    const given = callee.params.filter((p, i) => !!args[i] && constOf(args[i]!, outer) !== null).map((p) => p.name);
+    if (!given.length) return undefined;
+    const wanted = new Set(given.filter((p) => this.decides(callee, p, 0)));
     return wanted.size ? calleeConsts(callee, args, outer, wanted) : undefined;
   }
 
-  private relevant = new Map<IrFunction, Set<string>>();
+  private decided = new Map<IrFunction, Map<string, boolean>>();
 
   /**
-   * Parameters whose constant value can decide something: tested by a branch
-   * of the function, or passed on as they are to a callee that has such a
-   * parameter there (`mark(n, locked)` -> `reclaim(n, locked)` -> `if (locked)`).
+   * Whether a constant value of `param` can decide something: a branch of
+   * the function tests it, or it is passed on as it is to a callee whose
+   * parameter there does (`mark(n, locked)` -> `reclaim(n, locked)` -> `if (locked)`).
    */
-  private relevantParams(fn: IrFunction, depth: number): Set<string> {
-    const hit = this.relevant.get(fn);
-    if (hit) return hit;
-    const out = new Set(testedParams(fn));
-    // Provisional while computing: recursion sees what is known so far.
-    this.relevant.set(fn, out);
-    if (depth < 4) {
+  private decides(fn: IrFunction, param: string, depth: number): boolean {
+    let per = this.decided.get(fn);
+    if (!per) this.decided.set(fn, (per = new Map()));
+    const hit = per.get(param);
+    if (hit !== undefined) return hit;
+    // Provisional while computing: recursion through this parameter decides nothing.
+    per.set(param, false);
+    let out = testedParams(fn).has(param);
+    if (!out && depth < 4) {
       for (const { call, at } of passedParams(fn)) {
-        if ([...at.values()].every((p) => out.has(p))) continue;
-        const c = this.callee(call, fn);
-        if (!c) continue;
-        const theirs = this.relevantParams(c, depth + 1);
-        for (const [k, p] of at) if (c.params[k] && theirs.has(c.params[k]!.name)) out.add(p);
+        for (const [k, p] of at) {
+          if (p !== param) continue;
+          const c = this.callee(call, fn);
+          const cp = c?.params[k]?.name;
+          if (c && cp && this.decides(c, cp, depth + 1)) out = true;
+          if (out) break;
+        }
+        if (out) break;
       }
     }
+    per.set(param, out);
     return out;
   }
 
