@@ -259,11 +259,24 @@ export class FileSearch {
     }
     for (const [f, text] of this.view.changes()) {
       out.delete(f);
-      if (text !== null && this.inScope(f) && spec.namesOfText(text).has(name)) out.add(f);
+      if (text !== null && this.inScope(f) && this.namesOfChanged(spec, f, text).has(name)) out.add(f);
     }
     const res = [...out].sort();
     memo.set(name, res);
     return res;
+  }
+
+  private changedNames = new Map<LineTableSpec, Map<string, { text: string; names: Set<string> }>>();
+
+  /** The names a changed file (an overlay's patched text) declares or binds: scanned once per text, not once per lookup. */
+  private namesOfChanged(spec: LineTableSpec, f: string, text: string): Set<string> {
+    let per = this.changedNames.get(spec);
+    if (!per) this.changedNames.set(spec, (per = new Map()));
+    const hit = per.get(f);
+    if (hit && hit.text === text) return hit.names;
+    const names = spec.namesOfText(text);
+    per.set(f, { text, names });
+    return names;
   }
 
   private namesOfDisk(spec: LineTableSpec, f: string): Set<string> {
