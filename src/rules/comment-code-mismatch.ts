@@ -14,6 +14,8 @@ import type { CallInstr, Comment, Expr, IrFunction } from '../parse/ir.js';
 import type { Related } from '../report/schema.js';
 import { typeOfExpr, structOfType } from '../parse/index/types-of.js';
 import { derefType } from '../parse/index/ctype.js';
+import { visibleFrom } from '../parse/index/index.js';
+import type { StructDef } from '../parse/index/types.js';
 import { type RawFinding, type Rule, type RuleContext } from './context.js';
 import { E, H, R } from './dataflow.js';
 import { heldMatch } from './held.js';
@@ -353,6 +355,25 @@ function usedInCode(ctx: RuleContext, name: string, file: string): boolean {
   return files.some((f) => re.test(codeOf(ctx, f)));
 }
 
+/**
+ * The definitions of struct `name` that code in `file` may be using: the
+ * file's own, else every one it can see (not tools/, not another
+ * architecture's, not another directory's .c file), closest first.
+ */
+function structCandidates(ctx: RuleContext, name: string, file: string): StructDef[] {
+  let all: StructDef[];
+  try {
+    all = ctx.index.structs?.(name) ?? [];
+    const near = ctx.index.struct(name, file);
+    if (near && !all.includes(near)) all = [near, ...all];
+    else if (near) all = [near, ...all.filter((d) => d !== near)];
+  } catch {
+    return [];
+  }
+  const own = all.filter((d) => d.file === file);
+  return own.length ? own : all.filter((d) => visibleFrom(d.file, file, true));
+}
+
 function* staleNames(ctx: RuleContext, fn: IrFunction, comments: Comment[]): Iterable<RawFinding> {
   const ns = namespaces(ctx, fn.file);
   const scope = ctx.summaries.get(fn)?.scope;
@@ -373,7 +394,8 @@ function* staleNames(ctx: RuleContext, fn: IrFunction, comments: Comment[]): Ite
       };
     }
     if (!scope) continue;
-    for (const m of text.matchAll(/\b([A-Za-z_]\w*)->([A-Za-z_]\w*)/g)) {
+    // Not the tail of a longer path (`oct->droq[q]->stats->x` says nothing about a local `stats`).
+    for (const m of text.matchAll(/(?<![\w>.])([A-Za-z_]\w*)->([A-Za-z_]\w*)/g)) {
       const base = m[1]!;
       const field = m[2]!;
       if (seen.has(`${base}->${field}`)) continue;
@@ -387,8 +409,10 @@ function* staleNames(ctx: RuleContext, fn: IrFunction, comments: Comment[]): Ite
       } catch {
         st = null;
       }
-      const def = st ? ctx.index.struct(st) : null;
-      if (!def || !def.fields.length || def.fields.some((f) => f.name === field)) continue;
+      const defs = st ? structCandidates(ctx, st, fn.file) : [];
+      // A stale name only when no definition the code can see has the field.
+      if (!defs.length || defs.some((d) => !d.fields.length || d.fields.some((f) => f.name === field))) continue;
+      const def = defs[0]!;
       yield {
         file: fn.file, line: c.pos.line, column: c.pos.column, function: fn.name, lock: null,
         statement: `${base}->${field}`,

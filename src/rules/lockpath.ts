@@ -11,7 +11,7 @@ import { exprText } from '../parse/expr-text.js';
 export { exprText };
 import type { TreeIndex } from '../parse/index/types.js';
 import type { Config } from './config.js';
-import type { LockKind } from './primitives.js';
+import { isPrimitive, type LockKind } from './primitives.js';
 import { typeOfExpr, structOfType } from '../parse/index/types-of.js';
 import { derefType } from '../parse/index/ctype.js';
 
@@ -40,7 +40,91 @@ export interface FnScope {
 }
 
 export function makeScope(fn: IrFunction, index: TreeIndex, config: Config): FnScope {
-  return { fn, index, config, aliases: computeAliases(fn) };
+  const aliases = computeAliases(fn);
+  // A local set once from a helper that returns an object of its arguments names that object.
+  for (const [name, call] of singleCalls(fn)) {
+    const v = returnedObject(call, fn, index);
+    if (v) aliases.set(name, v);
+  }
+  return { fn, index, config, aliases };
+}
+
+/** Results that mean "no object": the error returns of a helper that otherwise returns one. */
+const ERROR_RESULT = /^(ERR_PTR|ERR_CAST|ERR_PTR_PCPU|IOMEM_ERR_PTR)$/;
+
+const returnedMemo = new WeakMap<IrFunction, Expr | null>();
+
+/**
+ * The object `fn` returns in terms of its parameters, when every return
+ * that is not an error (NULL, a number, an ERR_PTR) returns the same path
+ * (`return tl;` with `tl = ce->timeline`): `ce->timeline`.
+ */
+export function returnedPath(fn: IrFunction): Expr | null {
+  if (returnedMemo.has(fn)) return returnedMemo.get(fn)!;
+  let out: Expr | null = null;
+  const aliases = computeAliases(fn);
+  const calls = new Map<string, CallInstr>();
+  for (const b of fn.blocks) for (const i of b.instrs) if (i.op === 'call' && i.result?.k === 'id') calls.set(i.result.name, i);
+  const params = new Set(fn.params.map((p) => p.name));
+  let text: string | null = null;
+  let ok = true;
+  for (const b of fn.blocks) {
+    const t = b.term;
+    if (t.op !== 'return' || !t.value) continue;
+    const v = normalize(t.value);
+    if (v.k === 'null' || v.k === 'num') continue;
+    const c = v.k === 'id' ? calls.get(v.name) : undefined;
+    if (c?.callee && ERROR_RESULT.test(c.callee)) continue;
+    const e = canonical(v, aliases);
+    const ids = freeIds(e, new Set());
+    if (!isPathLike(e) || !ids.size || [...ids].some((id) => !params.has(id)) || (text !== null && exprText(e) !== text)) {
+      ok = false;
+      break;
+    }
+    text = exprText(e);
+    out = e;
+  }
+  if (!ok) out = null;
+  returnedMemo.set(fn, out);
+  return out;
+}
+
+/**
+ * Per index, what each callee (seen from a file) returns, with its parameter
+ * names: asked for every call of every scope, so kept here rather than
+ * resolved again (a resolve can re-read a file whose facts were evicted).
+ */
+const returnedByName = new WeakMap<TreeIndex, Map<string, { path: Expr; params: string[] } | null>>();
+
+function returnedOf(name: string, file: string, index: TreeIndex): { path: Expr; params: string[] } | null {
+  let memo = returnedByName.get(index);
+  if (!memo) returnedByName.set(index, (memo = new Map()));
+  const k = `${file}\0${name}`;
+  const hit = memo.get(k);
+  if (hit !== undefined) return hit;
+  let callee: IrFunction | null = null;
+  try {
+    callee = index.resolve(name, file);
+  } catch {
+    callee = null;
+  }
+  const path = callee ? returnedPath(callee) : null;
+  const out = callee && path ? { path, params: callee.params.map((p) => p.name) } : null;
+  memo.set(k, out);
+  return out;
+}
+
+function returnedObject(call: CallInstr, fn: IrFunction, index: TreeIndex): Expr | null {
+  if (!call.callee || isPrimitive(call.callee)) return null;
+  const r = returnedOf(call.callee, fn.file, index);
+  if (!r) return null;
+  const map = new Map<string, Expr>();
+  r.params.forEach((p, i) => {
+    const a = call.args[i];
+    if (a) map.set(p, a);
+  });
+  const sub = normalize(substitute(r.path, map));
+  return isPathLike(sub) ? sub : null;
 }
 
 // ---- expressions -------------------------------------------------------
@@ -59,8 +143,60 @@ function isPathLike(e: Expr): boolean {
       return isPathLike(e.arg);
     case 'container_of':
       return isPathLike(e.ptr);
+    case 'unknown':
+      return callOf(e) !== null;
     default:
       return false;
+  }
+}
+
+/**
+ * An accessor call's result standing for the object it returns
+ * (`to_iio_dev_opaque(indio_dev)`): the `unknown` expression callValue()
+ * makes, with the call kept so that its arguments can be substituted and
+ * expanded like any path's root.
+ */
+type CallValue = Expr & { k: 'unknown'; call: { callee: string; args: Expr[] } };
+
+function callOf(e: Expr): CallValue['call'] | null {
+  return e.k === 'unknown' && 'call' in e ? (e as CallValue).call : null;
+}
+
+function callValueOf(callee: string, args: Expr[]): CallValue {
+  return { k: 'unknown', text: `${callee}(${args.map((a) => exprText(a)).join(', ')})`, call: { callee, args } };
+}
+
+/** The call value at the bottom of a path (`f(x)` in `f(x)->a.b`), or null. */
+function baseCall(e: Expr): CallValue['call'] | null {
+  switch (e.k) {
+    case 'field':
+    case 'index':
+      return baseCall(e.base);
+    case 'unary':
+    case 'cast':
+      return baseCall(e.arg);
+    case 'container_of':
+      return baseCall(e.ptr);
+    default:
+      return callOf(e);
+  }
+}
+
+/** Rebuilds the call value at the bottom of a path with its arguments mapped. */
+function mapBaseCall(e: Expr, f: (a: Expr) => Expr): Expr {
+  switch (e.k) {
+    case 'field':
+    case 'index':
+      return { ...e, base: mapBaseCall(e.base, f) };
+    case 'unary':
+    case 'cast':
+      return { ...e, arg: mapBaseCall(e.arg, f) };
+    case 'container_of':
+      return { ...e, ptr: mapBaseCall(e.ptr, f) };
+    default: {
+      const c = callOf(e);
+      return c ? callValueOf(c.callee, c.args.map(f)) : e;
+    }
   }
 }
 
@@ -137,6 +273,10 @@ export function substitute(e: Expr, map: ReadonlyMap<string, Expr>): Expr {
       return { ...e, left: substitute(e.left, map), right: substitute(e.right, map) };
     case 'cond':
       return { ...e, test: substitute(e.test, map), then: substitute(e.then, map), else: substitute(e.else, map) };
+    case 'unknown': {
+      const c = callOf(e);
+      return c ? callValueOf(c.callee, c.args.map((a) => substitute(a, map))) : e;
+    }
     default:
       return e;
   }
@@ -171,9 +311,12 @@ function freeIds(e: Expr, out: Set<string>): Set<string> {
       freeIds(e.then, out);
       freeIds(e.else, out);
       break;
-    case 'unknown':
-      out.add('\0');
+    case 'unknown': {
+      const c = callOf(e);
+      if (c) for (const a of c.args) freeIds(a, out);
+      else out.add('\0');
       break;
+    }
     default:
       break;
   }
@@ -203,10 +346,23 @@ export function computeAliases(fn: IrFunction): Map<string, Expr> {
 
 const singles = new WeakMap<IrFunction, Map<string, Expr>>();
 
+const singleCallMemo = new WeakMap<IrFunction, Map<string, CallInstr>>();
+
+/** Locals (and temporaries) assigned exactly once, by a call's result. */
+function singleCalls(fn: IrFunction): Map<string, CallInstr> {
+  let m = singleCallMemo.get(fn);
+  if (!m) {
+    singleAssignments(fn);
+    m = singleCallMemo.get(fn)!;
+  }
+  return m;
+}
+
 /** Locals (and temporaries) assigned exactly once, whatever the value. */
 function singleAssignments(fn: IrFunction): Map<string, Expr> {
   const memo = singles.get(fn);
   if (memo) return memo;
+  const byCall = new Map<string, CallInstr>();
   const count = new Map<string, number>();
   const value = new Map<string, Expr>();
   const bump = (target: Expr | null, v: Expr | null): void => {
@@ -218,7 +374,10 @@ function singleAssignments(fn: IrFunction): Map<string, Expr> {
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
       if (i.op === 'assign') bump(i.target, i.value);
-      else if (i.op === 'call') bump(i.result, callValue(i));
+      else if (i.op === 'call') {
+        bump(i.result, callValue(i));
+        if (i.result?.k === 'id') byCall.set(i.result.name, i);
+      }
       if (i.op === 'assign' || i.op === 'call') {
         // Taking a local's address lets anything write it: not an alias then.
         const args = i.op === 'call' ? i.args : [i.value];
@@ -232,7 +391,10 @@ function singleAssignments(fn: IrFunction): Map<string, Expr> {
     const v = value.get(name);
     if (n === 1 && v && !params.has(name) && rootName(v) !== name) out.set(name, v);
   }
+  const calls = new Map<string, CallInstr>();
+  for (const [name, c] of byCall) if (count.get(name) === 1 && !params.has(name)) calls.set(name, c);
   singles.set(fn, out);
+  singleCallMemo.set(fn, calls);
   return out;
 }
 
@@ -249,18 +411,19 @@ const FRESH = /alloc|create|new|next|prev|pop|dequeue|first|last|get_/;
 function callValue(i: CallInstr): Expr | null {
   if (!i.callee || !i.result || i.result.k !== 'id' || !i.result.name.startsWith('$') || FRESH.test(i.callee)) return null;
   if (!i.args.every((a) => isPathLike(a) || a.k === 'num')) return null;
-  return { k: 'unknown', text: `${i.callee}(${i.args.map((a) => exprText(a)).join(', ')})` };
+  return callValueOf(i.callee, i.args);
 }
 
 /** Expands aliased locals, a few levels deep. */
-export function canonical(e: Expr, aliases: ReadonlyMap<string, Expr>): Expr {
+export function canonical(e: Expr, aliases: ReadonlyMap<string, Expr>, depth = 0): Expr {
   let cur = normalize(e);
-  for (let depth = 0; depth < 4; depth++) {
+  for (let d = 0; d < 4; d++) {
     const r = rootName(cur);
     if (!r || !aliases.has(r)) break;
     cur = normalize(substitute(cur, new Map([[r, aliases.get(r)!]])));
   }
-  return cur;
+  // An accessor's arguments are expanded too: `to_x($t2)` with `$t2 = priv->dev` is `to_x(priv->dev)`.
+  return depth < 3 && baseCall(cur) ? mapBaseCall(cur, (a) => canonical(a, aliases, depth + 1)) : cur;
 }
 
 // ---- types -------------------------------------------------------------
@@ -357,8 +520,17 @@ export function ownerStruct(e: Expr & { k: 'field' }, s: FnScope): string | null
 
 // ---- locks -------------------------------------------------------------
 
-function rootKind(e: Expr, s: FnScope): RootKind {
+function rootKind(e: Expr, s: FnScope, depth = 0): RootKind {
   const r = rootName(e);
+  const call = r ? null : baseCall(e);
+  if (call && depth < 3) {
+    // An accessor of parameters (and globals) reaches the same object from the caller's arguments.
+    const kinds = call.args.filter((a) => a.k !== 'num').map((a) => rootKind(a, s, depth + 1));
+    if (!kinds.length) return 'unknown';
+    if (kinds.every((k) => k === 'global')) return 'global';
+    if (kinds.every((k) => k === 'global' || k === 'param')) return 'param';
+    return kinds.includes('unknown') ? 'unknown' : 'local';
+  }
   if (!r) return 'unknown';
   if (s.fn.params.some((p) => p.name === r)) return 'param';
   if (r in s.fn.locals || r.startsWith('$')) return 'local';
@@ -401,12 +573,38 @@ export function lockOfObject(obj: Expr, s: FnScope, kind: LockKind | null): Lock
   const own = (t: string): string => (file ? `${file}:${t}` : t);
   return {
     key: own(applyAliases(s.config, exprText(canon))),
-    path: exprText(written),
+    path: shownPath(written, canon, s.fn),
     expr: canon,
     cls: cls ? (cls.startsWith('struct ') ? applyAliases(s.config, cls) : own(applyAliases(s.config, cls))) : null,
     kind,
     root,
   };
+}
+
+/**
+ * What a finding calls the lock: the path as written, unless it goes through
+ * a compiler temporary (`$t1->mlock`), which the user never wrote: then with
+ * the temporary's call in its place (`to_opaque(dev)->mlock`), or the
+ * expanded path.
+ */
+function shownPath(written: Expr, canon: Expr, fn: IrFunction): string {
+  // `(to_opaque(d))->mlock` reads better without the parentheses around the call.
+  const tidy = (t: string): string => t.replace(/\(([A-Za-z_]\w*\([^()]*\))\)(?=->|\.)/g, '$1');
+  const w = exprText(written);
+  if (!w.includes('$')) return tidy(w);
+  const calls = new Map<string, Expr>();
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      if (i.op === 'call' && i.result?.k === 'id' && i.result.name.startsWith('$')) {
+        calls.set(i.result.name, i.callee ? callValueOf(i.callee, i.args) : { k: 'unknown', text: `(${exprText(i.calleeExpr ?? { k: 'unknown', text: '*fn' })})(...)` });
+      }
+    }
+  }
+  let e = written;
+  for (let d = 0; d < 4 && exprText(e).includes('$'); d++) e = substitute(e, calls);
+  const shown = exprText(e);
+  const c = exprText(canon);
+  return tidy(shown.includes('$') && !c.includes('$') ? c : shown);
 }
 
 /** The .c file a lock's root global is private to (`static` there), or null. */

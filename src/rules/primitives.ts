@@ -35,6 +35,12 @@ acq(['mutex_lock', 'mutex_lock_nested', 'mutex_lock_io', 'mutex_lock_io_nested',
 acq(['mutex_lock_interruptible', 'mutex_lock_killable', 'mutex_lock_interruptible_nested', 'mutex_lock_killable_nested'], 'mutex', 'excl', 'zero');
 acq(['mutex_trylock', 'mutex_trylock_nested'], 'mutex', 'excl', 'nonzero');
 rel(['mutex_unlock'], 'mutex');
+// Wound/wait mutexes (dma_resv, drm modeset locks): a ww_mutex is a mutex to these rules; the
+// acquire context's back-off (-EDEADLK) is a failed acquisition.
+acq(['ww_mutex_lock', 'ww_mutex_lock_interruptible', 'ww_mutex_lock_slow_interruptible'], 'mutex', 'excl', 'zero');
+acq(['ww_mutex_lock_slow'], 'mutex', 'excl');
+acq(['ww_mutex_trylock'], 'mutex', 'excl', 'nonzero');
+rel(['ww_mutex_unlock'], 'mutex');
 
 for (const [pre, kind] of [['spin', 'spinlock'], ['raw_spin', 'raw_spinlock']] as const) {
   acq([`${pre}_lock`, `${pre}_lock_bh`, `${pre}_lock_irq`, `${pre}_lock_irqsave`, `${pre}_lock_nested`, `${pre}_lock_irqsave_nested`, `${pre}_lock_nest_lock`, `${pre}_lock_bh_nested`], kind, 'excl');

@@ -330,7 +330,9 @@ export class Summaries {
           for (const a of asserted) {
             if (a.mode !== 'held') continue;
             const lock = lockRef(a.expr, scope, null);
-            if (stateOf(st, lock) & E && (lock.root === 'param' || lock.root === 'global')) {
+            // Only a lock the function leaves entirely to its caller is the caller's to hold: one it
+            // takes or drops itself on some path is its own business (and a caller holding it would deadlock).
+            if (stateOf(st, lock) === E && (lock.root === 'param' || lock.root === 'global')) {
               requires.push({ lock, chain: [here], via: this.config.assertWrappers[ins.callee] ? 'wrapper' : 'assert' });
             }
           }
@@ -358,7 +360,7 @@ export class Summaries {
         for (const r of cs.requires) {
           const lock = mapToCaller(r.lock, callee, ins.args, scope);
           const s = stateOf(st, lock);
-          if (s !== H && s & E && (lock.root === 'param' || lock.root === 'global') && requires.length < MAX_FACTS) {
+          if (s === E && (lock.root === 'param' || lock.root === 'global') && requires.length < MAX_FACTS) {
             requires.push({ lock, chain: [here, ...r.chain], via: r.via });
           }
         }

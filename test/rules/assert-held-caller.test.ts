@@ -147,3 +147,52 @@ void bad2(struct device *dev)
     expect(lint(src, { rule, config: { assertWrappers: { my_assert: { lock: 'd->iommu_group->mutex' } } } }).map((x) => x.function)).toEqual(['bad', 'bad2']);
   });
 });
+
+describe('assert-held-caller: what moves up to the callers', () => {
+  const SETTER = PRELUDE + `
+static void grp_set(struct grp *g, int v)
+{
+	lockdep_assert_held(&g->mutex);
+	g->count = v;
+}
+`;
+
+  it('a lock the callee takes itself on some paths is not asked of its callers', () => {
+    // Modelled on slub's alloc_single_from_new_slab(): trylock or lock depending on a flag the dataflow cannot correlate.
+    expect(lint(SETTER + `
+static int grp_update(struct grp *g, int spin)
+{
+	if (!spin && !mutex_trylock(&g->mutex))
+		return -1;
+	else if (spin)
+		mutex_lock(&g->mutex);
+	grp_set(g, 1);
+	mutex_unlock(&g->mutex);
+	return 0;
+}
+void grp_user(struct grp *g)
+{
+	mutex_lock(&g->mutex);
+	g->count = 0;
+	mutex_unlock(&g->mutex);
+	grp_update(g, g->count);
+}
+`, { rule }).map((x) => x.function)).not.toContain('grp_user');
+  });
+
+  it('a lock the callee leaves to its caller is asked of it', () => {
+    const f = lint(SETTER + `
+static void grp_update(struct grp *g)
+{
+	grp_set(g, 1);
+}
+void grp_user(struct grp *g)
+{
+	mutex_lock(&g->mutex);
+	mutex_unlock(&g->mutex);
+	grp_update(g);
+}
+`, { rule });
+    expect(f.map((x) => x.function)).toEqual(['grp_user']);
+  });
+});

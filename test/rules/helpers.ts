@@ -4,6 +4,7 @@
  */
 import { parseC, lowerFile, releaseParsed } from '../../src/parse/c/api.js';
 import { extractFacts, type FileFacts } from '../../src/parse/index/extract.js';
+import { functionMacros, macroFunction } from '../../src/parse/index/index.js';
 import type { IrFunction } from '../../src/parse/ir.js';
 import type { Binding, TreeIndex } from '../../src/parse/index/types.js';
 import type { TreeView } from '../../src/parse/tree.js';
@@ -31,14 +32,34 @@ export function memIndex(files: Record<string, string>): TreeIndex {
   }
   const all = facts.flatMap((f) => f.functions);
   const bindings: Binding[] = facts.flatMap((f) => f.bindings);
+  // As the real index: a function-like macro is followed as a function (any file's, here).
+  const macros = new Map<string, IrFunction | null>();
+  const macro = (name: string): IrFunction | null => {
+    if (!macros.has(name)) {
+      let fn: IrFunction | null = null;
+      for (const [file, text] of Object.entries(files)) {
+        const def = /\.[ch]$/.test(file) ? functionMacros(text).get(name) : undefined;
+        if (def) {
+          fn = macroFunction(def, file);
+          break;
+        }
+      }
+      macros.set(name, fn);
+    }
+    return macros.get(name)!;
+  };
   const callsTo = (fn: IrFunction, name: string) => fn.blocks.some((b) => b.instrs.some((i) => i.op === 'call' && i.callee === name));
   return {
     view: memView(files),
     functions: (name) => all.filter((f) => f.name === name),
-    resolve: (name, fromFile) => all.find((f) => f.name === name && f.file === fromFile) ?? all.find((f) => f.name === name && !f.isStatic) ?? all.find((f) => f.name === name) ?? null,
+    resolve: (name, fromFile) => all.find((f) => f.name === name && f.file === fromFile) ?? all.find((f) => f.name === name && !f.isStatic) ?? all.find((f) => f.name === name) ?? macro(name),
     functionsIn: (file) => all.filter((f) => f.file === file),
     callers: (name) => all.filter((f) => callsTo(f, name)),
-    struct: (name) => facts.flatMap((f) => f.structs).find((s) => s.name === name) ?? null,
+    struct: (name, fromFile) => {
+      const all = facts.flatMap((f) => f.structs).filter((s) => s.name === name);
+      return all.find((s) => s.file === fromFile) ?? all[0] ?? null;
+    },
+    structs: (name) => facts.flatMap((f) => f.structs).filter((s) => s.name === name),
     // As the real index: the file's own definition first (a static is private to its file).
     global: (name, fromFile) => {
       const all = facts.flatMap((f) => f.globals).filter((g) => g.name === name);

@@ -7,7 +7,7 @@
  */
 import type { IrFunction } from '../ir.js';
 import type { TreeView } from '../tree.js';
-import { lowerFile, parseC, releaseParsed } from '../c/api.js';
+import { extractFunctions, lowerFile, parseC, releaseParsed } from '../c/api.js';
 import type { Binding, GlobalDef, StructDef, TreeIndex } from './types.js';
 import { cacheDirFromEnv, FactsCache, type CacheStats } from './cache.js';
 import { extractFacts, type FileFacts } from './extract.js';
@@ -79,21 +79,49 @@ function dirOf(f: string): string {
   return i < 0 ? '' : f.slice(0, i);
 }
 
-/** Lower is closer to `fromFile`: same file, same directory, include/, the rest, arch/. */
-function distance(file: string, fromFile: string | undefined): number {
-  if (fromFile === undefined) return file.startsWith('include/') ? 1 : file.startsWith('arch/') ? 3 : 2;
-  if (file === fromFile) return -1;
-  if (dirOf(file) === dirOf(fromFile)) return 0;
-  if (file.startsWith('include/')) return 1;
-  if (file.startsWith('arch/')) return 3;
-  return 2;
+/** The architecture a path belongs to (`x86` for arch/x86/...), or null. */
+export function archOf(file: string): string | null {
+  return /^arch\/([^/]+)\//.exec(file)?.[1] ?? null;
 }
 
-function closest<T extends { file: string }>(defs: T[], fromFile: string | undefined): T | null {
+/** Trees that are not built into the kernel (user-space tools, host scripts, docs). */
+const OUTSIDE_KERNEL = /^(tools|scripts|Documentation|usr)\//;
+
+/**
+ * Whether a definition in `file` can be what code in `fromFile` sees: never
+ * one in tools/ or scripts/ for kernel code, never another architecture's for
+ * arch code and, for a type (`types`), never one in another directory's .c
+ * file (a .c file is not included; its non-static functions are linked).
+ */
+export function visibleFrom(file: string, fromFile: string | undefined, types = false): boolean {
+  if (fromFile === undefined) return !OUTSIDE_KERNEL.test(file);
+  if (file === fromFile) return true;
+  const outside = OUTSIDE_KERNEL.exec(file)?.[1];
+  if (outside && OUTSIDE_KERNEL.exec(fromFile)?.[1] !== outside) return false;
+  const a = archOf(file);
+  const b = archOf(fromFile);
+  if (a !== null && b !== null && a !== b) return false;
+  if (types && file.endsWith('.c') && dirOf(file) !== dirOf(fromFile)) return false;
+  return true;
+}
+
+/** Lower is closer to `fromFile`: same file, same directory, the same arch, include/, the rest, arch/, then definitions it cannot see. */
+function distance(file: string, fromFile: string | undefined, types: boolean): number {
+  const hidden = visibleFrom(file, fromFile, types) ? 0 : 10;
+  if (fromFile === undefined) return hidden + (file.startsWith('include/') ? 1 : file.startsWith('arch/') ? 3 : 2);
+  if (file === fromFile) return -1;
+  if (dirOf(file) === dirOf(fromFile)) return 0;
+  if (!hidden && archOf(file) !== null && archOf(file) === archOf(fromFile)) return 0.5;
+  if (file.startsWith('include/')) return hidden + 1;
+  if (file.startsWith('arch/')) return hidden + 3;
+  return hidden + 2;
+}
+
+function closest<T extends { file: string }>(defs: T[], fromFile: string | undefined, types = false): T | null {
   let best: T | null = null;
   let bestD = Infinity;
   for (const d of defs) {
-    const dist = distance(d.file, fromFile);
+    const dist = distance(d.file, fromFile, types);
     if (dist < bestD || (dist === bestD && best && d.file < best.file)) {
       best = d;
       bestD = dist;
@@ -101,6 +129,113 @@ function closest<T extends { file: string }>(defs: T[], fromFile: string | undef
   }
   return best;
 }
+
+/** A function-like macro: `#define name(params) body`. */
+export interface MacroDef {
+  name: string;
+  params: string[];
+  body: string;
+  line: number;
+}
+
+const INCLUDE_RE = /^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]/gm;
+const DEFINE_RE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)((?:[^\n\\]|\\[^\n]|\\\n)*)/gm;
+
+/**
+ * Whether a macro body is one call and nothing else (`mode_unlock(d)`,
+ * `(__wake_up((x), 3, 1, NULL))`) of a function named in lower case: a
+ * wrapper worth following. Statement macros (`do { ... } while (0)`) and
+ * capitals (WARN_ON, EMIT4) are left alone: they are the kernel's plumbing,
+ * and following them costs far more than it finds.
+ */
+function forwardingCall(body: string): boolean {
+  let b = body.trim();
+  while (b.startsWith('(') && matchingParen(b, 0) === b.length - 1) b = b.slice(1, -1).trim();
+  const m = /^([A-Za-z_]\w*)\s*\(/.exec(b);
+  if (!m || /^[A-Z0-9_]+$/.test(m[1]!)) return false;
+  return matchingParen(b, m[0].length - 1) === b.length - 1;
+}
+
+function matchingParen(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Function-like macros of a file that forward to one call (see forwardingCall), no `#` in them. */
+export function functionMacros(text: string): Map<string, MacroDef> {
+  const out = new Map<string, MacroDef>();
+  if (!text.includes('#')) return out;
+  for (const m of text.matchAll(DEFINE_RE)) {
+    const name = m[1]!;
+    if (out.has(name)) continue; // the first of #ifdef alternatives: usually the config-on one
+    const params = m[2]!.split(',').map((p) => p.trim()).filter(Boolean);
+    if (!params.every((p) => /^[A-Za-z_]\w*$/.test(p))) continue;
+    const body = m[3]!
+      .replace(/\\\n/g, ' ')
+      .replace(/\/\*[\s\S]*?\*\//g, ' ')
+      .replace(/\/\/.*$/, '')
+      .trim();
+    if (!body || body.includes('#') || /^[A-Z0-9_]+$/.test(name) || !forwardingCall(body)) continue;
+    const line = text.slice(0, m.index).split('\n').length;
+    out.set(name, { name, params, body, line });
+  }
+  return out;
+}
+
+/** The files `#include` lines of `file` name, as paths in the tree (those that exist are kept by the caller). */
+export function includedPaths(text: string, file: string): string[] {
+  const out: string[] = [];
+  const arch = archOf(file);
+  for (const m of text.matchAll(INCLUDE_RE)) {
+    const rel = m[2]!.trim();
+    if (m[1] === '"') out.push(joinPath(dirOf(file), rel));
+    else {
+      if (arch) out.push(`arch/${arch}/include/${rel}`);
+      if (!rel.startsWith('asm/')) out.push(`include/${rel}`);
+    }
+  }
+  return out.filter((p) => p && !p.startsWith('..') && !p.includes('/../') && !OUTSIDE_KERNEL.test(p));
+}
+
+function joinPath(dir: string, rel: string): string {
+  const parts = dir ? dir.split('/') : [];
+  for (const p of rel.split('/')) {
+    if (p === '..') parts.pop();
+    else if (p !== '.') parts.push(p);
+  }
+  return parts.join('/');
+}
+
+/**
+ * A macro as a function, so that the analysis follows a call of it like a
+ * call of an inline helper (`#define release_direct(d) mode_unlock(d)`). The
+ * parameters and result have no type (the macro has none).
+ */
+export function macroFunction(def: MacroDef, file: string): IrFunction | null {
+  const b = def.body;
+  const stmt = /^(do\b|\{|if\b|for\b|while\b|switch\b)/.test(b) || /;$/.test(b);
+  const body = stmt ? `{ ${b.replace(/;$/, '')}; }` : `{ return (${b}); }`;
+  const params = def.params.length ? def.params.map((p) => `long ${p}`).join(', ') : 'void';
+  const text = `${'\n'.repeat(def.line - 1)}static inline long ${def.name}(${params}) ${body}\n`;
+  let fns: IrFunction[];
+  try {
+    fns = extractFunctions(text, file);
+  } catch {
+    return null;
+  }
+  const fn = fns.length === 1 ? fns[0]! : null;
+  if (!fn || fn.name !== def.name || fn.parseErrors > 0) return null;
+  return { ...fn, returnType: '', params: fn.params.map((p) => ({ ...p, type: '' })) };
+}
+
+/** How many headers, and how deep in the include graph, are searched for a macro definition (each header is read once). */
+const MAX_MACRO_FILES = 800;
+const MAX_INCLUDE_DEPTH = 5;
 
 export function fieldsOverlap(a: string, b: string): boolean {
   return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
@@ -123,6 +258,10 @@ class LazyIndex implements Index {
   private readonly bindOfMemo = new Map<string, Binding[]>();
   private readonly bindForMemo = new Map<string, Binding[]>();
   private readonly resolvedBindings = new WeakMap<Binding, Binding>();
+  private readonly fileMacros = new Map<string, { macros: Map<string, MacroDef>; includes: string[] } | null>();
+  private readonly reachMemo = new Map<string, string[]>();
+  private readonly macroFnMemo = new Map<string, IrFunction | null>();
+  private readonly macroUseMemo = new Map<string, IrFunction | null>();
 
   constructor(
     readonly view: TreeView,
@@ -257,7 +396,63 @@ class LazyIndex implements Index {
     const own = this.facts(fromFile)?.functions.find((f) => f.name === name);
     if (own) return own;
     const visible = this.functions(name).filter((f) => !f.isStatic || f.file.endsWith('.h'));
-    return closest(visible, fromFile);
+    return closest(visible, fromFile) ?? this.macro(name, fromFile);
+  }
+
+  /** The file's function-like macros and includes (memoised; null when unreadable). */
+  private macrosOf(file: string): { macros: Map<string, MacroDef>; includes: string[] } | null {
+    if (this.fileMacros.has(file)) return this.fileMacros.get(file)!;
+    let exists = false;
+    try {
+      exists = /\.[ch]$/.test(file) && this.view.exists(file);
+    } catch {
+      exists = false;
+    }
+    const text = exists ? this.read(file) : null;
+    const v = text === null ? null : { macros: functionMacros(text), includes: includedPaths(text, file) };
+    this.fileMacros.set(file, v);
+    return v;
+  }
+
+  /** `fromFile`, the headers it includes and the headers those include, nearest first. */
+  private reachable(fromFile: string): string[] {
+    const hit = this.reachMemo.get(fromFile);
+    if (hit) return hit;
+    const out: string[] = [];
+    const seen = new Set<string>([fromFile]);
+    let level = [fromFile];
+    for (let depth = 0; depth < MAX_INCLUDE_DEPTH && level.length && out.length < MAX_MACRO_FILES; depth++) {
+      const next: string[] = [];
+      for (const f of level) {
+        const m = this.macrosOf(f);
+        if (!m) continue;
+        out.push(f);
+        for (const inc of m.includes) if (!seen.has(inc)) (seen.add(inc), next.push(inc));
+      }
+      level = next;
+    }
+    const r = out.slice(0, MAX_MACRO_FILES);
+    this.reachMemo.set(fromFile, r);
+    return r;
+  }
+
+  /** A function-like macro `name` visible from `fromFile`, as a function. */
+  private macro(name: string, fromFile: string): IrFunction | null {
+    if (!/^[A-Za-z_]\w*$/.test(name)) return null;
+    const seen = `${fromFile}\0${name}`;
+    const hit = this.macroUseMemo.get(seen);
+    if (hit !== undefined) return hit;
+    let out: IrFunction | null = null;
+    for (const f of this.reachable(fromFile)) {
+      const def = this.macrosOf(f)?.macros.get(name);
+      if (!def) continue;
+      const k = `${f}\0${name}`;
+      if (!this.macroFnMemo.has(k)) this.macroFnMemo.set(k, macroFunction(def, f));
+      out = this.macroFnMemo.get(k)!;
+      break;
+    }
+    this.macroUseMemo.set(seen, out);
+    return out;
   }
 
   functionsIn(file: string): IrFunction[] {
@@ -306,7 +501,7 @@ class LazyIndex implements Index {
       const own = this.facts(fromFile)?.structs.find((s) => s.name === name);
       if (own) return own;
     }
-    return closest(this.structs(name), fromFile);
+    return closest(this.structs(name), fromFile, true);
   }
 
   globals(name: string): GlobalDef[] {
@@ -348,7 +543,7 @@ class LazyIndex implements Index {
       const own = this.facts(fromFile)?.typedefs[name];
       if (own !== undefined) return own;
     }
-    return closest(this.typedefDefs(name), fromFile)?.type ?? null;
+    return closest(this.typedefDefs(name), fromFile, true)?.type ?? null;
   }
 
   /** A binding whose target the file alone could not type, resolved with the whole index. */

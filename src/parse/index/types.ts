@@ -79,6 +79,8 @@ export interface TreeIndex {
   /** With `fromFile`, a definition in that file, then its directory, then include/ is preferred
    * (generic tags such as `struct priv` are defined by many drivers). */
   struct(name: string, fromFile?: string): StructDef | null;
+  /** Every definition of a struct tag, wherever it is (drivers, arches and tools/ reuse tags). */
+  structs?(name: string): StructDef[];
   global(name: string, fromFile?: string): GlobalDef | null;
   /** What a typedef name stands for (`foo_t` -> `struct foo`), or null. */
   typedef?(name: string, fromFile?: string): string | null;
