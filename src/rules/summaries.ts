@@ -405,6 +405,17 @@ export class Summaries {
           if (f) maybeAcquires.push({ lock: f.lock, mode: f.mode, site: f.site!, ...(when ? { when } : {}) });
         }
       }
+      // `return mutex_lock_interruptible(&x->lock);`: the result says whether the lock is held, for the caller to test.
+      for (const r of flow.returns) {
+        const v = r.term.value;
+        const p = v?.k === 'id' ? r.state.pending.get(v.name) : undefined;
+        if (!p || p.maybe || keys.has(p.lock.key) || flow.entryHeld.has(p.lock.key)) continue;
+        if (maybeAcquires.some((m) => m.lock.key === p.lock.key)) continue;
+        // Every return either passes the result on or returns a value that means "not taken".
+        const others = flow.returns.filter((o) => o !== r);
+        const notTaken = (o: (typeof flow.returns)[number]) => (o.term.value?.k === 'id' && o.state.pending.get(o.term.value.name)?.lock.key === p.lock.key) || (p.when === 'zero' ? nonzeroConst(o.term.value) : zeroish(o.term.value));
+        if (others.every(notTaken)) maybeAcquires.push({ lock: p.lock, mode: p.mode, site: p.site, when: p.when });
+      }
     }
     return { fn, scope, flow, takes, requires, acquires, maybeAcquires, releases, waits, notes };
   }

@@ -196,3 +196,42 @@ void grp_user(struct grp *g)
     expect(f.map((x) => x.function)).toEqual(['grp_user']);
   });
 });
+
+describe('assert-held-caller: a wrapper that returns the lock primitive\'s result', () => {
+  const WRAP = PRELUDE + `
+static void grp_set(struct grp *g, int v)
+{
+	lockdep_assert_held(&g->mutex);
+	g->count = v;
+}
+static int grp_lock_intr(struct grp *g)
+{
+	return mutex_lock_interruptible(&g->mutex);
+}
+`;
+
+  it('a caller that tests the result holds the lock on the path that goes on', () => {
+    expect(lint(WRAP + `
+int grp_bump(struct grp *g)
+{
+	if (grp_lock_intr(g))
+		return -EINTR;
+	grp_set(g, 1);
+	mutex_unlock(&g->mutex);
+	return 0;
+}
+`)).toEqual([]);
+  });
+
+  it('a caller that ignores the result may not hold it', () => {
+    const f = lint(WRAP + `
+void grp_bump(struct grp *g)
+{
+	grp_lock_intr(g);
+	grp_set(g, 1);
+	mutex_unlock(&g->mutex);
+}
+`, { rule });
+    expect(f.map((x) => [x.function, x.message.replace(/^.*, but /, '')])).toEqual([['grp_bump', 'g->mutex is not held on every path to this call']]);
+  });
+});
