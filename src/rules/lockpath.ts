@@ -168,18 +168,7 @@ function callValueOf(callee: string, args: Expr[]): CallValue {
 
 /** The call value at the bottom of a path (`f(x)` in `f(x)->a.b`), or null. */
 function baseCall(e: Expr): CallValue['call'] | null {
-  switch (e.k) {
-    case 'field':
-    case 'index':
-      return baseCall(e.base);
-    case 'unary':
-    case 'cast':
-      return baseCall(e.arg);
-    case 'container_of':
-      return baseCall(e.ptr);
-    default:
-      return callOf(e);
-  }
+  return callOf(pathBottom(e));
 }
 
 /** Rebuilds the call value at the bottom of a path with its arguments mapped. */
@@ -238,21 +227,25 @@ export function normalize(e: Expr): Expr {
 }
 
 
-export function rootName(e: Expr): string | null {
+/** What a path starts from: below its fields, indexes, `&`/`*`, casts and container_of(). */
+function pathBottom(e: Expr): Expr {
   switch (e.k) {
-    case 'id':
-      return e.name;
     case 'field':
     case 'index':
-      return rootName(e.base);
+      return pathBottom(e.base);
     case 'unary':
     case 'cast':
-      return rootName(e.arg);
+      return pathBottom(e.arg);
     case 'container_of':
-      return rootName(e.ptr);
+      return pathBottom(e.ptr);
     default:
-      return null;
+      return e;
   }
+}
+
+export function rootName(e: Expr): string | null {
+  const b = pathBottom(e);
+  return b.k === 'id' ? b.name : null;
 }
 
 /** Replaces identifiers by expressions (callee parameters by caller arguments). */
