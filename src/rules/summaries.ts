@@ -121,6 +121,25 @@ export interface SummaryOptions {
 }
 const MAX_FACTS = 200;
 
+/**
+ * How many calls deep a lock rooted in a callee's local may still be
+ * followed up. `lock_timer_base()` returns with its local `base->lock`
+ * held and its caller drops it under its own name, through a wrapper at
+ * most; further up nobody can name it. Followed all the way, every
+ * imbalanced helper's local lock travelled up the whole call tree, once
+ * per call chain: 21,000 "locks" in one btrfs function and a JS heap out
+ * of memory on fs/btrfs/ctree.c alone.
+ */
+const MAX_LOCAL_CHAIN = 2;
+
+/** A callee's lock its caller could still name or release (not a local of a callee's callee's callee). */
+function nameable(l: LockRef): boolean {
+  if (l.root !== 'unknown') return true;
+  let calls = 0;
+  for (let i = l.key.indexOf('():'); i >= 0; i = l.key.indexOf('():', i + 3)) if (++calls > MAX_LOCAL_CHAIN) return false;
+  return true;
+}
+
 export class Summaries {
   private memo = new Map<IrFunction, Summary>();
   /** Summaries specialised to constant arguments, by function and constants. */
@@ -248,10 +267,11 @@ export class Summaries {
         const hit = this.forCall(call, fn, consts);
         if (!hit) return null;
         const { callee, summary: s } = hit;
+        const map = (l: LockRef) => mapToCaller(l, callee, call.args, scope);
         return {
-          acquires: s.acquires.map((a) => ({ lock: mapToCaller(a.lock, callee, call.args, scope), mode: a.mode, site: a.site })),
-          releases: s.releases.map((l) => mapToCaller(l, callee, call.args, scope)),
-          maybeAcquires: s.maybeAcquires.map((a) => ({ lock: mapToCaller(a.lock, callee, call.args, scope), mode: a.mode, site: a.site, when: a.when })),
+          acquires: s.acquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site })).filter((a) => nameable(a.lock)),
+          releases: s.releases.map(map).filter(nameable),
+          maybeAcquires: s.maybeAcquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site, when: a.when })).filter((a) => nameable(a.lock)),
         };
       },
     };

@@ -130,6 +130,47 @@ void tmr_other(struct tmr *t, struct tbase *mine)
   });
 });
 
+describe('a helper\'s own local lock left held, seen from further up', () => {
+  // Each level returns with a lock of its own local object held on some path (an imbalance the
+  // helper's caller cannot name). Followed all the way up, every call chain made a new "lock".
+  const chain = (depth: number) => {
+    let src = `struct spinlock { int x; };
+struct obj { struct spinlock lock; int n; };
+struct obj *find_obj(int k);
+static int level0(int k)
+{
+	struct obj *o = find_obj(k);
+
+	if (!o)
+		return 0;
+	spin_lock(&o->lock);
+	return o->n;
+}
+`;
+    for (let i = 1; i <= depth; i++) src += `static int level${i}(int k)\n{\n\treturn level${i - 1}(k) + 1;\n}\n`;
+    return src;
+  };
+
+  it('is still seen by its caller and its caller\'s caller, who could drop it under their own name', async () => {
+    const { memIndex } = await import('./helpers.js');
+    const index = memIndex({ 't.c': chain(2) });
+    const sums = new Summaries(index, defaultConfig());
+    expect(sums.get(index.functions('level1')[0]!)!.maybeAcquires.map((a) => a.lock.key)).toEqual(['level0():o->lock']);
+    expect(sums.get(index.functions('level2')[0]!)!.maybeAcquires.map((a) => a.lock.key)).toEqual(['level1():level0():o->lock']);
+  });
+
+  it('is no longer carried up beyond that: nobody there can name it', async () => {
+    const { memIndex } = await import('./helpers.js');
+    const index = memIndex({ 't.c': chain(5) });
+    const sums = new Summaries(index, defaultConfig());
+    for (const n of ['level3', 'level4', 'level5']) {
+      const s = sums.get(index.functions(n)[0]!)!;
+      expect(s.maybeAcquires).toEqual([]);
+      expect(s.acquires).toEqual([]);
+    }
+  });
+});
+
 describe('a lock of a global array element, taken by one helper and dropped by another', () => {
   it('leaves the caller balanced (get_hash_bucket()/put_hash_bucket() in kernel/dma/debug.c)', async () => {
     const { memIndex } = await import('./helpers.js');
