@@ -13,6 +13,7 @@ import { KreviewError } from '../errors.js';
 import { configFor, treeRoot } from './analyse.js';
 import { checkBatch, type CheckBatchJob, type CheckBatchResult } from './check-batch.js';
 import { exitStatus, writeReport, type FailOn, type Format } from './output.js';
+import { Progress } from './progress.js';
 import type { Io } from './io.js';
 
 export interface CheckOptions {
@@ -23,6 +24,8 @@ export interface CheckOptions {
   showRefuted?: boolean;
   model: boolean;
   jobs?: number;
+  /** A line per batch on stderr even when it is not a terminal (on a terminal a bar is drawn anyway). */
+  progress?: boolean;
   /** Files per batch (tests; default BATCH_FILES). */
   batchFiles?: number;
   /** The worker module (tests run the sources, whose worker is only in dist/); must exist when given. */
@@ -47,13 +50,18 @@ export async function runCheck(io: Io, paths: string[], opts: CheckOptions): Pro
 
   // Results are kept by batch and reported in batch order, whichever thread finishes first.
   const results: (CheckBatchResult | undefined)[] = new Array(jobs.length);
+  const progress = new Progress(io, jobs.length, 'batches', { command: 'check', plain: Boolean(opts.progress) });
   let warned = 0;
   const settle = (i: number, r: CheckBatchResult) => {
     results[i] = r;
+    const files = jobs[i]!.files;
+    progress.end();
     // Warnings come out in batch order too, as soon as every earlier batch is in.
     for (; warned < jobs.length && results[warned]; warned++) {
       for (const s of results[warned]!.skipped) io.stderr(`kreview: warning: skipped ${s.file}: ${s.reason}\n`);
     }
+    const span = files.length > 1 ? `${files[0]} .. ${files[files.length - 1]}` : (files[0] ?? '');
+    progress.step(`${span}: ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}`);
   };
 
   // Ctrl-C stops the hand-out of batches; those in progress finish, then
@@ -82,6 +90,7 @@ export async function runCheck(io: Io, paths: string[], opts: CheckOptions): Pro
     }
   } finally {
     process.off('SIGINT', onSigint);
+    progress.end();
   }
 
   const failed = results.find((r) => r?.error);
@@ -130,7 +139,9 @@ async function onWorkers(
         analysed++;
       } catch (err) {
         failure ??= { err };
-        const r = await rescue(pool, jobs[i]!, err);
+        // After Ctrl-C a failed batch is left out (counted as not analysed), not retried.
+        const r = await rescue(pool, jobs[i]!, err, stopped);
+        if (!r) continue;
         if (r.skipped.length < jobs[i]!.files.length) analysed++;
         settle(i, r);
       }
@@ -141,11 +152,15 @@ async function onWorkers(
   } finally {
     await pool.destroy().catch(() => undefined);
   }
-  if (failure && analysed === 0) throw workerError((failure as { err: unknown }).err);
+  if (failure && analysed === 0 && !stopped()) throw workerError((failure as { err: unknown }).err);
 }
 
-/** A failed batch run again as two halves; the files of a half that fails again are skipped. */
-async function rescue(pool: Piscina, job: CheckBatchJob, err: unknown): Promise<CheckBatchResult> {
+/**
+ * A failed batch run again as two halves; the files of a half that fails
+ * again are skipped. Null when Ctrl-C came first: the batch is then not
+ * analysed, rather than half analysed.
+ */
+async function rescue(pool: Piscina, job: CheckBatchJob, err: unknown, stopped: () => boolean): Promise<CheckBatchResult | null> {
   const out: CheckBatchResult = { findings: [], skipped: [], error: null, threadId: -1 };
   const skip = (files: string[], e: unknown) => {
     const why = workerError(e).message;
@@ -157,6 +172,7 @@ async function rescue(pool: Piscina, job: CheckBatchJob, err: unknown): Promise<
   }
   const mid = Math.ceil(job.files.length / 2);
   for (const files of [job.files.slice(0, mid), job.files.slice(mid)]) {
+    if (stopped()) return null;
     try {
       const r = (await pool.run({ ...job, files })) as CheckBatchResult;
       out.findings.push(...r.findings);

@@ -102,7 +102,8 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
         new Option('--fail-on <severity>', 'lowest severity that makes the exit status 1')
           .choices(['error', 'warning', 'info', 'never'])
           .default('warning'),
-      ),
+      )
+      .option('--progress', 'a line per finished batch on stderr, also when it is not a terminal (a bar is drawn on one)'),
   ).action(async (paths: string[], opts) => {
     io.status = await timed(io, () => runCheck(io, paths, opts));
   });

@@ -8,10 +8,16 @@ export class Progress {
   private done = 0;
   private readonly started = Date.now();
 
+  /**
+   * `command` prefixes the plain lines; with `plain` false nothing is
+   * written unless stderr is a terminal (a check of the whole tree has
+   * hundreds of batches: not every log wants a line for each).
+   */
   constructor(
     private readonly io: Io,
     private readonly total: number,
     private readonly what: string,
+    private readonly opts: { command: string; plain: boolean } = { command: 'scan', plain: true },
   ) {}
 
   step(note: string): void {
@@ -22,8 +28,8 @@ export class Progress {
       const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
       const line = `[${bar}] ${this.done}/${this.total} ${this.what} ${this.elapsed()} ${note}`;
       this.io.stderr(`\r\x1b[K${line.slice(0, 150)}`);
-    } else {
-      this.io.stderr(`kreview: scan: [${this.done}/${this.total}] ${note}\n`);
+    } else if (this.opts.plain) {
+      this.io.stderr(`kreview: ${this.opts.command}: [${this.done}/${this.total}] ${note}\n`);
     }
   }
 

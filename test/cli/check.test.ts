@@ -111,7 +111,7 @@ async function distCheck(): Promise<RunCheck> {
   return ((await import(pathToFileURL(join(DIST, 'check.js')).href)) as { runCheck: RunCheck }).runCheck;
 }
 
-async function checkWith(tree: string, jobs: number, extra: { model?: boolean; batchFiles?: number; workerFile?: URL; config?: string } = {}) {
+async function checkWith(tree: string, jobs: number, extra: { model?: boolean; batchFiles?: number; workerFile?: URL; config?: string; progress?: boolean } = {}) {
   const runCheck = await distCheck();
   const io = memoryIo();
   const status = await runCheck(io, [], {
@@ -122,6 +122,7 @@ async function checkWith(tree: string, jobs: number, extra: { model?: boolean; b
     jobs,
     batchFiles: extra.batchFiles,
     config: extra.config,
+    progress: extra.progress,
     workerFile: extra.workerFile ?? (jobs > 1 ? pathToFileURL(join(DIST, 'check-worker.js')) : undefined),
   });
   return { status, out: io.out, err: io.err };
@@ -223,5 +224,51 @@ describe('kreview check --jobs', () => {
       if (saved === undefined) delete process.env.KREVIEW_CACHE_DIR;
       else process.env.KREVIEW_CACHE_DIR = saved;
     }
+  });
+  it('--progress writes a line per finished batch: which files, how many findings', async () => {
+    const { listCFiles } = await import('../../src/parse/index/files.js');
+    const { DiskTree } = await import('../../src/parse/disk-tree.js');
+    const files = listCFiles(new DiskTree(GEN), ['.']);
+    const quiet = await checkWith(GEN, 1, { batchFiles: 4, model: false });
+    const loud = await checkWith(GEN, 1, { batchFiles: 4, model: false, progress: true });
+    expect(quiet.err).not.toMatch(/kreview: check:/);
+    const lines = loud.err.split('\n').filter((l) => l.startsWith('kreview: check:'));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(new RegExp(`^kreview: check: \\[1/4\\] ${files[0]} \\.\\. ${files[3]}: \\d+ findings?$`));
+    expect(lines[3]).toMatch(new RegExp(`^kreview: check: \\[4/4\\] ${files[12]} \\.\\. ${files[13]}: `));
+    // The lines add up to the report.
+    const total = lines.reduce((n, l) => n + Number(/: (\d+) findings?$/.exec(l)![1]), 0);
+    expect(total).toBe(Report.parse(JSON.parse(loud.out)).findings.length);
+    expect(loud.out).toBe(quiet.out);
+  });
+
+  it('after Ctrl-C a batch whose worker dies is left out, not retried in halves', async () => {
+    expect(process.listenerCount('SIGINT')).toBe(0);
+    const { listCFiles } = await import('../../src/parse/index/files.js');
+    const { DiskTree } = await import('../../src/parse/disk-tree.js');
+    const files = listCFiles(new DiskTree(GEN), ['.']);
+    const marker = join(tmp, 'slow-batch-started');
+    const worker = join(tmp, 'dies-after-sigint.mjs');
+    writeFileSync(
+      worker,
+      `import { writeFileSync } from 'node:fs';\n` +
+        `import run from ${JSON.stringify(pathToFileURL(join(DIST, 'check-worker.js')).href)};\n` +
+        `export default async function (job) {\n` +
+        `  if (!job.files.includes(${JSON.stringify(files[1])})) return run(job);\n` +
+        `  writeFileSync(${JSON.stringify(marker)}, '');\n` +
+        `  await new Promise((r) => setTimeout(r, 400));\n` +
+        `  throw new Error('JS heap out of memory (simulated)');\n}\n`,
+    );
+    const run = checkWith(GEN, 2, { batchFiles: 4, model: false, workerFile: pathToFileURL(worker) });
+    for (let i = 0; i < 400 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(process.emit('SIGINT', 'SIGINT')).toBe(true);
+    const r = await run;
+    expect(r.status).toBe(130);
+    expect(r.err).not.toMatch(/skipped/);
+    const [, done] = /^kreview: interrupted: (\d+) of 14 files analysed/m.exec(r.err)!;
+    // The dying batch's 4 files are not counted; the batch beside it may have finished.
+    expect([0, 4]).toContain(Number(done));
+    expect(Report.parse(JSON.parse(r.out)).findings.every((f) => !files.slice(0, 4).includes(f.file))).toBe(true);
+    expect(process.listenerCount('SIGINT')).toBe(0);
   });
 });
