@@ -315,6 +315,15 @@ export class Summaries {
       seenTake.add(k);
       takes.push(t);
     };
+    // One requirement per lock (and per direct assert or not): the rules read the first of a lock
+    // only, and every call path to the same assert repeated it, up to MAX_FACTS, in every caller.
+    const seenReq = new Set<string>();
+    const addRequire = (r: RequireFact): void => {
+      const k = `${r.lock.key}|${r.chain.length === 1}`;
+      if (seenReq.has(k) || requires.length >= MAX_FACTS) return;
+      seenReq.add(k);
+      requires.push(r);
+    };
     const stateOf = (s: State, l: LockRef): number => s.locks.get(l.key)?.states ?? E;
     // A re-entrant lock's own wrapper: its trylock-then-lock is no deadlock for a caller that holds it.
     const ownWrapper = ownerCheckedLocks(fn, () => scope);
@@ -353,7 +362,7 @@ export class Summaries {
             // Only a lock the function leaves entirely to its caller is the caller's to hold: one it
             // takes or drops itself on some path is its own business (and a caller holding it would deadlock).
             if (stateOf(st, lock) === E && (lock.root === 'param' || lock.root === 'global')) {
-              requires.push({ lock, chain: [here], via: this.config.assertWrappers[ins.callee] ? 'wrapper' : 'assert' });
+              addRequire({ lock, chain: [here], via: this.config.assertWrappers[ins.callee] ? 'wrapper' : 'assert' });
             }
           }
           continue;
@@ -380,9 +389,7 @@ export class Summaries {
         for (const r of cs.requires) {
           const lock = mapToCaller(r.lock, callee, ins.args, scope);
           const s = stateOf(st, lock);
-          if (s === E && (lock.root === 'param' || lock.root === 'global') && requires.length < MAX_FACTS) {
-            requires.push({ lock, chain: [here, ...r.chain], via: r.via });
-          }
+          if (s === E && (lock.root === 'param' || lock.root === 'global')) addRequire({ lock, chain: [here, ...r.chain], via: r.via });
         }
         for (const w of cs.waits) {
           if (waits.length >= MAX_FACTS) break;
@@ -395,7 +402,7 @@ export class Summaries {
     }
     for (const text of fn.annotations.mustHold) {
       const e = parsePath(text);
-      if (e) requires.push({ lock: lockOfObject(e, scope, null), chain: [siteOf(scope, fn.pos, `__must_hold(${text})`)], via: 'annotation' });
+      if (e) addRequire({ lock: lockOfObject(e, scope, null), chain: [siteOf(scope, fn.pos, `__must_hold(${text})`)], via: 'annotation' });
     }
 
     // Net effect: what every return agrees on.

@@ -89,6 +89,16 @@ describe('lock-set dataflow on hand-built IR', () => {
     expect(analyseFunction(makeScope(f, index, defaultConfig())).returns[0]!.state.locks.get('g->mutex')!.states).toBe(H);
   });
 
+  it('keeps one requirement per lock, however many calls lead to the assert', () => {
+    const callee = fn('needs', G, [block(0, [call('lockdep_assert_held', [M])], ret())]);
+    const mid = fn('mid', G, [block(0, [call('needs', [id('g')]), call('needs', [id('g')])], ret())]);
+    const top = fn('top', G, [block(0, [call('mid', [id('g')]), call('needs', [id('g')]), call('mid', [id('g')])], ret())]);
+    const s = new Summaries(handIndex([callee, mid, top]), defaultConfig());
+    expect(s.get(mid)!.requires.map((r) => [r.lock.key, r.chain.map((c) => c.function)])).toEqual([['g->mutex', ['mid', 'needs']]]);
+    // The first path found is the one kept, as the rule reports it.
+    expect(s.get(top)!.requires.map((r) => [r.lock.key, r.chain.map((c) => c.function)])).toEqual([['g->mutex', ['top', 'mid', 'needs']]]);
+  });
+
   it('does not hang on mutual recursion', () => {
     const a = fn('a', G, [block(0, [call('b', [id('g')]), call('mutex_lock', [M])], ret())]);
     const b = fn('b', G, [block(0, [call('a', [id('g')])], ret())]);
