@@ -266,8 +266,8 @@ describe('kreview check --jobs', () => {
     expect(r.status).toBe(130);
     expect(r.err).not.toMatch(/skipped/);
     const [, done] = /^kreview: interrupted: (\d+) of 14 files analysed/m.exec(r.err)!;
-    // The dying batch's 4 files are not counted; the batch beside it may have finished.
-    expect([0, 4]).toContain(Number(done));
+    // The dying batch's 4 files are never counted; the other lane may have finished a batch or more.
+    expect(Number(done)).toBeLessThanOrEqual(10);
     expect(Report.parse(JSON.parse(r.out)).findings.every((f) => !files.slice(0, 4).includes(f.file))).toBe(true);
     expect(process.listenerCount('SIGINT')).toBe(0);
   });

@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { TreeView } from '../tree.js';
@@ -150,6 +150,32 @@ interface GitInfo {
   head: string | null;
   /** Files (relative to the root) that differ from HEAD on disk, or are untracked. */
   dirty: Set<string>;
+}
+
+/**
+ * Texts of files whose declaration lines were checked (peek()), by path, for
+ * every index of the process: the same headers are candidates for name
+ * after name, in view after view. Kept while their inode, size and mtime
+ * stay; bounded by characters, oldest out first.
+ */
+const peeked = new Map<string, { stamp: string; text: string }>();
+let peekedChars = 0;
+const PEEKED_MAX_CHARS = 64 * 1024 * 1024;
+
+function remember(path: string, stamp: string, text: string): void {
+  const old = peeked.get(path);
+  if (old) {
+    peekedChars -= old.text.length;
+    peeked.delete(path);
+  }
+  if (text.length > PEEKED_MAX_CHARS / 8) return;
+  peeked.set(path, { stamp, text });
+  peekedChars += text.length;
+  for (const [k, v] of peeked) {
+    if (peekedChars <= PEEKED_MAX_CHARS) break;
+    peeked.delete(k);
+    peekedChars -= v.text.length;
+  }
 }
 
 /**
@@ -342,15 +368,23 @@ export class FileSearch {
   peek(rel: string): string | null {
     const changed = this.view.changes();
     if (changed.has(rel)) return changed.get(rel)!;
-    return this.readDisk(rel);
+    return this.readDisk(rel, true);
   }
 
   /** Read below the root; a symbolic link (which could point out of the tree) reads as missing. */
-  private readDisk(rel: string): string | null {
+  private readDisk(rel: string, keep = false): string | null {
     let fd: number | null = null;
     try {
-      fd = openSync(join(this.view.root, rel), constants.O_RDONLY | constants.O_NOFOLLOW);
-      return readFileSync(fd, 'utf8');
+      const path = join(this.view.root, rel);
+      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      if (!keep) return readFileSync(fd, 'utf8');
+      const st = fstatSync(fd);
+      const stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      const hit = peeked.get(path);
+      if (hit?.stamp === stamp) return hit.text;
+      const text = readFileSync(fd, 'utf8');
+      remember(path, stamp, text);
+      return text;
     } catch {
       return null;
     } finally {

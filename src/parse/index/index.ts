@@ -117,6 +117,11 @@ function distance(file: string, fromFile: string | undefined, types: boolean): n
   return hidden + 2;
 }
 
+/** A definition other files can call: not static, or static in a header they include. */
+function isVisible(f: IrFunction): boolean {
+  return !f.isStatic || f.file.endsWith('.h');
+}
+
 function closest<T extends { file: string }>(defs: T[], fromFile: string | undefined, types = false): T | null {
   let best: T | null = null;
   let bestD = Infinity;
@@ -395,8 +400,33 @@ class LazyIndex implements Index {
     // The caller's own file first: no search needed.
     const own = this.facts(fromFile)?.functions.find((f) => f.name === name);
     if (own) return own;
-    const visible = this.functions(name).filter((f) => !f.isStatic || f.file.endsWith('.h'));
-    return closest(visible, fromFile) ?? this.macro(name, fromFile);
+    const known = this.fnMemo.get(name);
+    if (known) return closest(known.filter(isVisible), fromFile) ?? this.macro(name, fromFile);
+    return this.closestDefinition(name, fromFile) ?? this.macro(name, fromFile);
+  }
+
+  /**
+   * What closest() would pick among every visible definition of `name`,
+   * without parsing every file that has one: a name defined once per arch
+   * (or per driver, static) has dozens, and only the nearest is wanted.
+   * Candidate files are tried nearest first (distance, then name, as
+   * closest() breaks ties); the first that holds a visible definition wins.
+   */
+  private closestDefinition(name: string, fromFile: string): IrFunction | null {
+    const files = this.search
+      .declarations(name)
+      .map((file) => ({ file, d: distance(file, fromFile, false) }))
+      .sort((a, b) => a.d - b.d || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    for (const { file } of files) {
+      const text = this.search.peek(file);
+      if (text === null || !mayDefineFunction(text, name)) continue;
+      let best: IrFunction | null = null;
+      for (const fn of this.facts(file)?.functions ?? []) {
+        if (fn.name === name && fn.file === file && isVisible(fn) && (!best || fn.pos.line < best.pos.line)) best = fn;
+      }
+      if (best) return best;
+    }
+    return null;
   }
 
   /** The file's function-like macros and includes (memoised; null when unreadable). */

@@ -56,6 +56,28 @@ function atomicWrite(path: string, data: string): void {
   renameSync(tmp, path);
 }
 
+/**
+ * Shard texts and metas read from disk, by path, for every table of the
+ * process: a series' views and check's batches each have their own index,
+ * and each used to read and split the same shards again. A shard is looked
+ * up in its text (one line per name), not split into a map: a run asks a
+ * few names of most shards.
+ */
+const shardTexts = new Map<string, string>();
+const metas = new Map<string, { dirty: string[]; files: string[] }>();
+
+function forgetDir(dir: string): void {
+  for (const m of [shardTexts, metas]) for (const k of [...m.keys()]) if (k.startsWith(`${dir}/`)) m.delete(k);
+}
+
+/** The ids field of `name`'s line in a shard's text (which starts and ends with a newline). */
+function idsIn(text: string, name: string): string | undefined {
+  const at = text.indexOf(`\n${name}\t`);
+  if (at < 0) return undefined;
+  const from = at + name.length + 2;
+  return text.slice(from, text.indexOf('\n', from));
+}
+
 export interface LineTableSource {
   root: string;
   /** git pathspecs of the search. */
@@ -84,7 +106,6 @@ export class LineTable {
   private all: NameTable | null = null;
   private builtDirty: string[] = [];
   private meta: { dirty: string[]; files: string[] } | null = null;
-  private readonly shards = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly spec: LineTableSpec,
@@ -102,26 +123,27 @@ export class LineTable {
     const dir = this.useGit ? this.src.dir : null;
     if (dir) {
       try {
-        this.meta ??= JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { dirty: string[]; files: string[] };
-        const id = shardOf(name);
-        let shard = this.shards.get(id);
-        if (!shard) {
+        const metaPath = join(dir, 'meta.json');
+        if (!this.meta) {
+          let m = metas.get(metaPath);
+          if (!m) metas.set(metaPath, (m = JSON.parse(readFileSync(metaPath, 'utf8')) as { dirty: string[]; files: string[] }));
+          this.meta = m;
+        }
+        const path = join(dir, `${shardOf(name)}.txt`);
+        let shard = shardTexts.get(path);
+        if (shard === undefined) {
           // `name\tfile,file` per line, files as numbers into meta.files.
-          shard = new Map();
-          for (const line of readFileSync(join(dir, `${id}.txt`), 'utf8').split('\n')) {
-            const tab = line.indexOf('\t');
-            if (tab > 0) shard.set(line.slice(0, tab), line.slice(tab + 1));
-          }
+          shard = `\n${readFileSync(path, 'utf8')}\n`;
           this.count.shardLoaded();
-          this.shards.set(id, shard);
+          shardTexts.set(path, shard);
         }
         const files = this.meta.files;
-        const ids = shard.get(name);
+        const ids = idsIn(shard, name);
         return { files: ids ? ids.split(',').map((i) => files[Number(i)]!) : [], dirty: this.meta.dirty };
       } catch {
         // Not built for this commit yet, or damaged: build it.
         this.meta = null;
-        this.shards.clear();
+        forgetDir(dir);
       }
     }
     this.build(dir);
@@ -153,6 +175,7 @@ export class LineTable {
     this.count.built(performance.now() - t0);
     this.all = table;
     if (!dir) return;
+    forgetDir(dir);
     const shards: string[][] = Array.from({ length: SHARDS }, () => []);
     for (const [n, ids] of table.map) shards[parseInt(shardOf(n), 16)]!.push(`${n}\t${ids.join(',')}`);
     try {
