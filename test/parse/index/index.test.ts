@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Expr, IrFunction } from '../../../src/parse/ir.js';
@@ -211,6 +211,34 @@ describe('tree index cache', () => {
     const again = createIndex(new TestView(root), { env: { KREVIEW_CACHE_DIR: cacheDir } });
     again.loadFiles(['drv/a.c']);
     expect(again.stats().parsed).toBe(1);
+  });
+});
+
+describe('resolving a name defined in many files', () => {
+  // One definition per arch and one generic (the kernel's arch_* and __weak fallbacks):
+  // only the file that wins is worth parsing.
+  const root = tmpDir('kreview-resolve-');
+  const def = (rel: string, body: string) => {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    writeFileSync(join(root, rel), body);
+  };
+  for (const arch of ['alpha', 'beta', 'gamma', 'delta']) def(`arch/${arch}/kernel/time.c`, `int read_clock(int c)\n{\n\treturn c + 1;\n}\n`);
+  def('lib/clock.c', 'int read_clock(int c)\n{\n\treturn c;\n}\n');
+  def('drivers/tick/tick.c', 'int tick(int c)\n{\n\treturn read_clock(c);\n}\n');
+  def('drivers/tick/peer.c', 'static int read_clock(int c)\n{\n\treturn 0;\n}\n');
+  def('arch/beta/kernel/irq.c', 'int beta_irq(int c)\n{\n\treturn read_clock(c);\n}\n');
+
+  it('picks what the nearest-definition rule picks, parsing only the files it has to', () => {
+    const ix = createIndex(new TestView(root), noCache);
+    // The static in the same directory is not visible; the generic one beats every arch's.
+    expect(ix.resolve('read_clock', 'drivers/tick/tick.c')?.file).toBe('lib/clock.c');
+    // The asking file, the invisible static (same directory, tried first) and the winner.
+    expect(ix.stats().parsed).toBe(3);
+    expect(ix.resolve('read_clock', 'arch/beta/kernel/irq.c')?.file).toBe('arch/beta/kernel/time.c');
+    // Once every definition is known (functions()), the same answers.
+    expect(ix.functions('read_clock')).toHaveLength(6);
+    expect(ix.resolve('read_clock', 'drivers/tick/tick.c')?.file).toBe('lib/clock.c');
+    expect(ix.resolve('read_clock', 'arch/beta/kernel/irq.c')?.file).toBe('arch/beta/kernel/time.c');
   });
 });
 
