@@ -72,7 +72,7 @@ export async function runGithub(io: Io, refText: string, opts: GithubOptions): P
   for (const s of skipped) io.stderr(`kreview: note: ${formatRef(ref)}: skipped ${s}\n`);
   const { base, config } = await baseView(io, gh, pull, patches, opts);
 
-  const a = analyseSeries(base, series, patches, config);
+  const a = analyseSeries(base, series, patches, config, { focus: true });
   if (a.failure) {
     const hint = opts.tree !== undefined ? ` (is --tree at the pull request's base, ${pull.baseRef} @ ${pull.baseSha.slice(0, 12)}?)` : '';
     throw new ApplyError(`${a.failure}${hint}`);
