@@ -23,6 +23,14 @@ import { evalCond, type Consts } from './consts.js';
 export const E = 1;
 export const H = 2;
 export const R = 4;
+/**
+ * On these paths the lock's object does not exist: the pointer it hangs
+ * off is NULL (`left = NULL` ... `if (pslot) { left = ...; lock(left); }`
+ * ... `if (left) use(left)`). A test of the pointer drops these paths on
+ * its non-NULL edge, so the lock taken together with the pointer's value
+ * is held for sure there, not "on some paths".
+ */
+export const N = 8;
 
 export interface Site {
   file: string;
@@ -55,6 +63,8 @@ interface Pending {
 export interface State {
   locks: Map<string, LockFact>;
   pending: Map<string, Pending>;
+  /** Pointer variables NULL on every path here (assigned NULL, or on the NULL edge of a test). */
+  nulls: Set<string>;
 }
 
 /** What calling another function does to the caller's locks (from the callee's summary). */
@@ -95,17 +105,34 @@ export function siteOf(scope: FnScope, pos: Pos, text: string): Site {
 }
 
 function emptyState(): State {
-  return { locks: new Map(), pending: new Map() };
+  return { locks: new Map(), pending: new Map(), nulls: new Set() };
 }
 
 function clone(s: State): State {
-  return { locks: new Map([...s.locks].map(([k, v]) => [k, { ...v }])), pending: new Map(s.pending) };
+  return { locks: new Map([...s.locks].map(([k, v]) => [k, { ...v }])), pending: new Map(s.pending), nulls: new Set(s.nulls) };
+}
+
+/** Whether a lock hangs off pointer variable `v` (`v->lock`, `v->dev.mutex`). */
+function rootedAt(key: string, v: string): boolean {
+  return key.length > v.length && key.startsWith(v) && (key.startsWith('->', v.length) || key[v.length] === '.');
+}
+
+/** The variable a lock hangs off, when it is one of `nulls`. */
+function nullRoot(key: string, nulls: Set<string>): boolean {
+  if (!nulls.size) return false;
+  for (const v of nulls) if (rootedAt(key, v)) return true;
+  return false;
 }
 
 function join(a: State | undefined, b: State): { state: State; changed: boolean } {
   if (!a) return { state: clone(b), changed: true };
   let changed = false;
   const out = clone(a);
+  for (const v of a.nulls) {
+    if (b.nulls.has(v)) continue;
+    out.nulls.delete(v);
+    changed = true;
+  }
   const keys = new Set([...a.locks.keys(), ...b.locks.keys()]);
   for (const k of keys) {
     const x = out.locks.get(k);
@@ -117,11 +144,15 @@ function join(a: State | undefined, b: State): { state: State; changed: boolean 
       x.site = x.site ?? y.site;
       x.assumed = x.assumed && y.assumed;
     } else if (y) {
-      out.locks.set(k, { ...y, states: y.states | E });
+      // Untouched on a's paths: as the caller had it, or no object at all where its pointer is NULL.
+      out.locks.set(k, { ...y, states: y.states | (nullRoot(k, a.nulls) ? N : E) });
       changed = true;
-    } else if (x && !(x.states & E)) {
-      x.states |= E;
-      changed = true;
+    } else if (x) {
+      const bit = nullRoot(k, b.nulls) ? N : E;
+      if (!(x.states & bit)) {
+        x.states |= bit;
+        changed = true;
+      }
     }
   }
   for (const [k, p] of b.pending) {
@@ -244,11 +275,20 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
     if (ins.target.k === 'id' && ins.value.k === 'id' && s.pending.has(ins.value.name)) {
       s.pending.set(ins.target.name, s.pending.get(ins.value.name)!);
     } else if (ins.target.k === 'id') s.pending.delete(ins.target.name);
+    if (ins.target.k === 'id') {
+      if (ins.value.k === 'null') s.nulls.add(ins.target.name);
+      else s.nulls.delete(ins.target.name);
+    }
     return;
   }
   if (ins.op !== 'call') return;
   const name = ins.callee;
-  if (ins.result?.k === 'id') s.pending.delete(ins.result.name);
+  if (ins.result?.k === 'id') {
+    s.pending.delete(ins.result.name);
+    s.nulls.delete(ins.result.name);
+  }
+  // `btrfs_cow_block(..., &left)` may set the pointer.
+  if (s.nulls.size) for (const a of ins.args) if (a.k === 'unary' && a.op === '&' && a.arg.k === 'id') s.nulls.delete(a.arg.name);
   if (!name) return;
   const acq = acquirePrim(name);
   if (acq) {
@@ -314,7 +354,7 @@ function testedVar(cond: Expr): { name: string; thenNonzero: boolean } | null {
     return t ? { name: t.name, thenNonzero: !t.thenNonzero } : null;
   }
   if (cond.k === 'cast') return testedVar(cond.arg);
-  if (cond.k === 'binary' && cond.left.k === 'id' && cond.right.k === 'num' && cond.right.value === 0) {
+  if (cond.k === 'binary' && cond.left.k === 'id' && ((cond.right.k === 'num' && cond.right.value === 0) || cond.right.k === 'null')) {
     if (cond.op === '!=' || cond.op === '<') return { name: cond.left.name, thenNonzero: true };
     if (cond.op === '==') return { name: cond.left.name, thenNonzero: false };
   }
@@ -336,18 +376,47 @@ function successors(t: Terminator): number[] {
   }
 }
 
-/** The state on the edge from a terminator to one successor (branch refinement of pending trylocks). */
-function edgeState(s: State, t: Terminator, which: number): State {
-  if (t.op !== 'branch' || s.pending.size === 0) return s;
+/**
+ * The state on the edge from a terminator to one successor: a test of a
+ * pending trylock's result says whether it holds the lock; a test of a
+ * pointer says whether the locks hanging off it exist. Null when the edge
+ * cannot be taken: the pointer is NULL on every path here.
+ */
+function edgeState(s: State, t: Terminator, which: number): State | null {
+  if (t.op !== 'branch') return s;
   const tv = testedVar(t.cond);
   if (!tv) return s;
+  if (t.then === t.else) {
+    if (!s.pending.has(tv.name)) return s;
+    const out = clone(s);
+    out.pending.delete(tv.name);
+    return out;
+  }
+  const nonzero = which === 0 ? tv.thenNonzero : !tv.thenNonzero;
+  if (nonzero && s.nulls.has(tv.name)) return null;
+  return pendingEdge(pointerEdge(s, tv.name, nonzero), t, tv, nonzero);
+}
+
+function pointerEdge(s: State, v: string, nonzero: boolean): State {
+  const hanging = [...s.locks.keys()].filter((k) => rootedAt(k, v) && s.locks.get(k)!.lock.root !== 'global');
+  if (!hanging.length && (nonzero ? !s.nulls.has(v) : s.nulls.has(v))) return s;
+  const out = clone(s);
+  if (nonzero) out.nulls.delete(v);
+  else out.nulls.add(v);
+  for (const k of hanging) {
+    const f = out.locks.get(k)!;
+    // Non-NULL: the NULL paths are not these. NULL: no object, nothing held or released.
+    f.states = nonzero ? f.states & ~N || E : N;
+  }
+  return out;
+}
+
+function pendingEdge(s: State, t: Terminator & { op: 'branch' }, tv: { name: string }, nonzero: boolean): State {
   const p = s.pending.get(tv.name);
   if (!p) return s;
   const out = clone(s);
   out.pending.delete(tv.name);
-  const nonzero = which === 0 ? tv.thenNonzero : !tv.thenNonzero;
   const acquired = p.when === 'nonzero' ? nonzero : !nonzero;
-  if (t.then === t.else) return out;
   if (acquired) set(out, p.lock, H, p.mode, p.site);
   else if (p.maybe) set(out, p.lock, E, p.mode, null);
   return out;
@@ -393,6 +462,7 @@ export function analyseFunction(scope: FnScope, hooks: FlowHooks = {}, consts?: 
     successors(b.term).forEach((to, which) => {
       if (decided !== null && (which === 0) !== decided) return;
       const es = edgeState(s, b.term, which);
+      if (!es) return;
       const j = join(inState.get(to), es);
       if (j.changed) {
         inState.set(to, j.state);

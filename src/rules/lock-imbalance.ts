@@ -5,7 +5,7 @@
 import type { Expr, IrFunction } from '../parse/ir.js';
 import type { Related } from '../report/schema.js';
 import { at, findingAt, type RawFinding, type Rule, type RuleContext } from './context.js';
-import { E, H, R, type Flow, type ReturnState } from './dataflow.js';
+import { E, H, N, R, type Flow, type ReturnState } from './dataflow.js';
 
 export const lockImbalance: Rule = {
   meta: {
@@ -43,6 +43,9 @@ function* imbalance(fn: IrFunction, flow: Flow): Iterable<RawFinding> {
       const f = r.state.locks.get(key);
       fact = fact ?? f ?? null;
       let s = f?.states ?? E;
+      // Paths where the lock's object is not there (its pointer NULL) count for neither side.
+      s &= ~N;
+      if (!s) continue;
       if (s & E) s = (s & ~E) | (entryHeld ? H : R);
       if (s === H) held.push(r);
       else if (s === R) free.push(r);
