@@ -6,6 +6,7 @@ import type { Expr, IrFunction } from '../parse/ir.js';
 import type { Related } from '../report/schema.js';
 import { at, findingAt, type RawFinding, type Rule, type RuleContext } from './context.js';
 import { E, H, N, R, type Flow, type ReturnState } from './dataflow.js';
+import { rootName } from './lockpath.js';
 
 export const lockImbalance: Rule = {
   meta: {
@@ -26,6 +27,30 @@ function isZero(e: Expr | null): boolean {
   return !!e && ((e.k === 'num' && e.value === 0) || (e.k === 'bool' && e.value === false));
 }
 
+/**
+ * Local pointers the function stores where its caller can reach them
+ * (`path->nodes[0] = right;`, a global): a lock taken on such an object
+ * and left held is handed over with it (btrfs push_leaf_right() returns 0
+ * with the right leaf locked in the path), not forgotten.
+ */
+function handedOver(fn: IrFunction): Set<string> {
+  const out = new Set<string>();
+  const params = new Set(fn.params.map((p) => p.name));
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      if (i.op !== 'assign' || i.value.k !== 'id' || i.target.k === 'id') continue;
+      const root = rootName(i.target);
+      if (root && (params.has(root) || !(root in fn.locals))) out.add(i.value.name);
+    }
+  }
+  return out;
+}
+
+function hangsOff(key: string, vars: Set<string>): boolean {
+  for (const v of vars) if (key.startsWith(`${v}->`) || key.startsWith(`${v}.`)) return true;
+  return false;
+}
+
 function annotated(fn: IrFunction, path: string): boolean {
   const all = [...fn.annotations.acquires, ...fn.annotations.releases, ...fn.annotations.mustHold];
   return all.some((a) => a.replace(/[&\s()]/g, '') === path.replace(/\s/g, ''));
@@ -34,7 +59,9 @@ function annotated(fn: IrFunction, path: string): boolean {
 function* imbalance(fn: IrFunction, flow: Flow): Iterable<RawFinding> {
   if (flow.returns.length < 2 || /lock/i.test(fn.name)) return;
   const keys = new Set(flow.returns.flatMap((r) => [...r.state.locks.keys()]));
+  const given = handedOver(fn);
   for (const key of keys) {
+    if (hangsOff(key, given)) continue;
     const entryHeld = flow.entryHeld.has(key);
     const held: ReturnState[] = [];
     const free: ReturnState[] = [];

@@ -154,3 +154,53 @@ int radio_suspend(struct radio *r)
     expect(f[0]!.function).toBe('radio_suspend');
   });
 });
+
+describe('lock-imbalance when the locked object is handed over', () => {
+  const LEAF = PRELUDE + `
+struct leaf { struct mutex lock; int n; };
+struct path { struct leaf *nodes[8]; int slots[8]; };
+struct leaf *read_leaf(struct path *p, int slot);
+`;
+
+  it('does not report a function that stores the locked object where its caller finds it (valid)', () => {
+    const f = lint(LEAF + `
+int push_right(struct path *p, int slot)
+{
+	struct leaf *right = read_leaf(p, slot + 1);
+
+	if (!right)
+		return 1;
+	mutex_lock(&right->lock);
+	if (right->n > 4) {
+		mutex_unlock(&right->lock);
+		return 1;
+	}
+	p->nodes[0] = right;
+	return 0;
+}
+`, { rule });
+    expect(f).toEqual([]);
+  });
+
+  it('still reports one that keeps the object to itself (invalid)', () => {
+    const f = lint(LEAF + `
+int push_right(struct path *p, int slot)
+{
+	struct leaf *right = read_leaf(p, slot + 1);
+	struct leaf *mine;
+
+	if (!right)
+		return 1;
+	mutex_lock(&right->lock);
+	if (right->n > 4) {
+		mutex_unlock(&right->lock);
+		return 1;
+	}
+	mine = right;
+	mine->n++;
+	return 0;
+}
+`, { rule });
+    expect(f.map((x) => [x.function, x.lock])).toEqual([['push_right', 'right->lock']]);
+  });
+});
