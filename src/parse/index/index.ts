@@ -256,6 +256,8 @@ class LazyIndex implements Index {
   private parseMs = 0;
   private lowerMs = 0;
   private readonly fnMemo = new Map<string, IrFunction[]>();
+  /** The model resolves the same calls step after step: one search per file and name. */
+  private readonly resolveMemo = new Map<string, IrFunction | null>();
   private readonly callerMemo = new Map<string, IrFunction[]>();
   private readonly structMemo = new Map<string, StructDef[]>();
   private readonly globalMemo = new Map<string, GlobalDef[]>();
@@ -400,9 +402,13 @@ class LazyIndex implements Index {
     // The caller's own file first: no search needed.
     const own = this.facts(fromFile)?.functions.find((f) => f.name === name);
     if (own) return own;
+    const k = `${fromFile}\0${name}`;
+    const memo = this.resolveMemo.get(k);
+    if (memo !== undefined) return memo;
     const known = this.fnMemo.get(name);
-    if (known) return closest(known.filter(isVisible), fromFile) ?? this.macro(name, fromFile);
-    return this.closestDefinition(name, fromFile) ?? this.macro(name, fromFile);
+    const out = (known ? closest(known.filter(isVisible), fromFile) : this.closestDefinition(name, fromFile)) ?? this.macro(name, fromFile);
+    this.resolveMemo.set(k, out);
+    return out;
   }
 
   /**
