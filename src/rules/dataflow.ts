@@ -104,12 +104,20 @@ export function siteOf(scope: FnScope, pos: Pos, text: string): Site {
   return { file: scope.fn.file, function: scope.fn.name, line: pos.line, column: pos.column, text };
 }
 
+/** Most states know no NULL pointer: they share this one (a state is copied before every instruction). */
+const NO_NULLS: ReadonlySet<string> = new Set();
+
 function emptyState(): State {
-  return { locks: new Map(), pending: new Map(), nulls: new Set() };
+  return { locks: new Map(), pending: new Map(), nulls: NO_NULLS as Set<string> };
 }
 
 function clone(s: State): State {
-  return { locks: new Map([...s.locks].map(([k, v]) => [k, { ...v }])), pending: new Map(s.pending), nulls: new Set(s.nulls) };
+  return { locks: new Map([...s.locks].map(([k, v]) => [k, { ...v }])), pending: new Map(s.pending), nulls: s.nulls.size ? new Set(s.nulls) : (NO_NULLS as Set<string>) };
+}
+
+function addNull(s: State, v: string): void {
+  if (s.nulls === NO_NULLS) s.nulls = new Set();
+  s.nulls.add(v);
 }
 
 /** Whether a lock hangs off pointer variable `v` (`v->lock`, `v->dev.mutex`). */
@@ -276,7 +284,7 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
       s.pending.set(ins.target.name, s.pending.get(ins.value.name)!);
     } else if (ins.target.k === 'id') s.pending.delete(ins.target.name);
     if (ins.target.k === 'id') {
-      if (ins.value.k === 'null') s.nulls.add(ins.target.name);
+      if (ins.value.k === 'null') addNull(s, ins.target.name);
       else s.nulls.delete(ins.target.name);
     }
     return;
@@ -402,7 +410,7 @@ function pointerEdge(s: State, v: string, nonzero: boolean): State {
   if (!hanging.length && (nonzero ? !s.nulls.has(v) : s.nulls.has(v))) return s;
   const out = clone(s);
   if (nonzero) out.nulls.delete(v);
-  else out.nulls.add(v);
+  else addNull(out, v);
   for (const k of hanging) {
     const f = out.locks.get(k)!;
     // Non-NULL: the NULL paths are not these. NULL: no object, nothing held or released.
