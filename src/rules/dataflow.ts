@@ -125,10 +125,10 @@ function rootedAt(key: string, v: string): boolean {
   return key.length > v.length && key.startsWith(v) && (key.startsWith('->', v.length) || key[v.length] === '.');
 }
 
-/** The variable a lock hangs off, when it is one of `nulls`. */
-function nullRoot(key: string, nulls: Set<string>): boolean {
-  if (!nulls.size) return false;
-  for (const v of nulls) if (rootedAt(key, v)) return true;
+/** Whether a lock hangs off one of the pointer variables `vars`. */
+export function hangsOffAny(key: string, vars: ReadonlySet<string>): boolean {
+  if (!vars.size) return false;
+  for (const v of vars) if (rootedAt(key, v)) return true;
   return false;
 }
 
@@ -153,10 +153,10 @@ function join(a: State | undefined, b: State): { state: State; changed: boolean 
       x.assumed = x.assumed && y.assumed;
     } else if (y) {
       // Untouched on a's paths: as the caller had it, or no object at all where its pointer is NULL.
-      out.locks.set(k, { ...y, states: y.states | (nullRoot(k, a.nulls) ? N : E) });
+      out.locks.set(k, { ...y, states: y.states | (hangsOffAny(k, a.nulls) ? N : E) });
       changed = true;
     } else if (x) {
-      const bit = nullRoot(k, b.nulls) ? N : E;
+      const bit = hangsOffAny(k, b.nulls) ? N : E;
       if (!(x.states & bit)) {
         x.states |= bit;
         changed = true;

@@ -5,7 +5,7 @@
 import type { Expr, IrFunction } from '../parse/ir.js';
 import type { Related } from '../report/schema.js';
 import { at, findingAt, type RawFinding, type Rule, type RuleContext } from './context.js';
-import { E, H, N, R, type Flow, type ReturnState } from './dataflow.js';
+import { E, H, N, R, hangsOffAny, type Flow, type ReturnState } from './dataflow.js';
 import { rootName } from './lockpath.js';
 
 export const lockImbalance: Rule = {
@@ -46,11 +46,6 @@ function handedOver(fn: IrFunction): Set<string> {
   return out;
 }
 
-function hangsOff(key: string, vars: Set<string>): boolean {
-  for (const v of vars) if (key.startsWith(`${v}->`) || key.startsWith(`${v}.`)) return true;
-  return false;
-}
-
 function annotated(fn: IrFunction, path: string): boolean {
   const all = [...fn.annotations.acquires, ...fn.annotations.releases, ...fn.annotations.mustHold];
   return all.some((a) => a.replace(/[&\s()]/g, '') === path.replace(/\s/g, ''));
@@ -61,7 +56,7 @@ function* imbalance(fn: IrFunction, flow: Flow): Iterable<RawFinding> {
   const keys = new Set(flow.returns.flatMap((r) => [...r.state.locks.keys()]));
   const given = handedOver(fn);
   for (const key of keys) {
-    if (hangsOff(key, given)) continue;
+    if (hangsOffAny(key, given)) continue;
     const entryHeld = flow.entryHeld.has(key);
     const held: ReturnState[] = [];
     const free: ReturnState[] = [];
