@@ -6,6 +6,7 @@
  * explores such a run once and reuses it in every view (the scenario moves
  * its trace lines with replayShift()).
  */
+import { fileConstant } from '../parse/index/macro-values.js';
 import { createHash } from 'node:crypto';
 import type { IrFunction } from '../parse/ir.js';
 import type { Binding, GlobalDef, StructDef, TreeIndex } from '../parse/index/types.js';
@@ -29,7 +30,7 @@ export function fnPrint(fn: IrFunction | null | undefined): string {
 
 const plain = (v: StructDef | GlobalDef | Binding[] | string | string[] | null | undefined) => (v === null || v === undefined ? '-' : JSON.stringify(v, noPos));
 
-type Kind = 'resolve' | 'functions' | 'functionsIn' | 'callers' | 'struct' | 'global' | 'typedef' | 'bindingsOf' | 'bindingsFor' | 'mentions' | 'define' | 'macro';
+type Kind = 'resolve' | 'functions' | 'functionsIn' | 'callers' | 'struct' | 'global' | 'typedef' | 'bindingsOf' | 'bindingsFor' | 'mentions' | 'constant' | 'define' | 'macro';
 
 /** Text questions answered by the model itself from a file's text (a `#define`): recomputed from the other view's text. */
 export type TextQuery = (text: string | null) => string;
@@ -54,6 +55,14 @@ export class Deps {
         return p;
       })
       .join(',');
+  }
+}
+
+function readText(index: TreeIndex, file: string): string | null {
+  try {
+    return index.view.read(file);
+  } catch {
+    return null;
   }
 }
 
@@ -102,6 +111,11 @@ function ask(index: TreeIndex, kind: Kind, args: (string | null)[], d: Deps | nu
       case 'mentions': {
         const v = index.mentions ? index.mentions(a[0]!) : [];
         return { value: v, print: plain(v) };
+      }
+      case 'constant': {
+        // An index without an include graph (tests' in-memory trees): the file's own #defines.
+        const v = index.constant ? index.constant(a[0]!, a[1]!) : fileConstant(readText(index, a[1]!), a[0]!);
+        return { value: v, print: String(v) };
       }
       case 'define':
       case 'macro': {
@@ -157,6 +171,9 @@ export class RecordingIndex implements TreeIndex {
   }
   typedef(name: string, fromFile?: string): string | null {
     return this.q('typedef', [name, fromFile ?? null]);
+  }
+  constant(name: string, fromFile: string): number | null {
+    return this.q('constant', [name, fromFile]);
   }
   bindingsOf(callback: string): Binding[] {
     return this.q('bindingsOf', [callback]);

@@ -12,6 +12,7 @@ import { TypeInfo, locKey, newObj, newSym, readField, writeField } from './heap.
 import { PRIMITIVES, guardLockMode, listEnd, lockAcquire, lockRelease, type PrimResult } from './primitives.js';
 import { foreachImpl } from './hooks.js';
 import { noteText } from './deps.js';
+import { fileConstant } from '../parse/index/macro-values.js';
 import { inScope, type CodeScope } from './scope.js';
 import type { LockSlice } from './slice.js';
 import { BoundHit, Infeasible, NeedChoice, Unmodelled, type ChoiceOption } from './signals.js';
@@ -160,21 +161,31 @@ export class Machine {
   }
 
   private constCache = new Map<string, number | null>();
-  /** `#define NAME 12` / `(1 << 3)` / `BIT(3)` in the file, or an errno name. */
+  /**
+   * An errno name, or a `#define` (`12`, `(1u << 3)`, `BIT(3)`, `A | B`) seen
+   * from the file: through its includes where the index knows them, else in
+   * the file itself.
+   */
   constant(name: string, file: string): number | null {
     const ck = `${file}\0${name}`;
     const hit = this.constCache.get(ck);
     if (hit !== undefined) return hit;
     let v: number | null = ERRNO[name] ?? null;
-    if (v === null) {
+    if (v === null && this.index.constant) {
+      try {
+        v = this.index.constant(name, file);
+      } catch {
+        v = null;
+      }
+    } else if (v === null) {
       let text: string | null = null;
       try {
         text = this.index.view.read(file);
       } catch {
         text = null;
       }
-      v = defineConstant(text, name);
-      noteText(this.index, 'define', file, name, String(v), (t) => String(defineConstant(t, name)));
+      v = fileConstant(text, name);
+      noteText(this.index, 'define', file, name, String(v), (t) => String(fileConstant(t, name)));
     }
     this.constCache.set(ck, v);
     return v;
@@ -1517,18 +1528,6 @@ function bindForeachVars(x: Exec, term: Extract<Terminator, { op: 'foreach' }>, 
 }
 
 export { locKey };
-
-/** The value of `#define NAME 12` / `(1 << 3)` / `BIT(3)` in a file's text, or null. */
-export function defineConstant(text: string | null, name: string): number | null {
-  const m = text ? new RegExp(`^\\s*#\\s*define\\s+${name}\\s+(.+?)\\s*(?:/[*/].*)?$`, 'm').exec(text) : null;
-  if (!m) return null;
-  const body = m[1]!.trim();
-  let mm: RegExpExecArray | null;
-  if ((mm = /^\(?\s*(-?(?:0x[0-9a-fA-F]+|\d+))[uUlL]*\s*\)?$/.exec(body))) return Number(mm[1]);
-  if ((mm = /^\(?\s*1U?L?\s*<<\s*(\d+)\s*\)?$/.exec(body))) return 2 ** Number(mm[1]);
-  if ((mm = /^BIT(?:_ULL)?\((\d+)\)$/.exec(body))) return 2 ** Number(mm[1]);
-  return null;
-}
 
 /** The symbols (`s12`) a fact or term key names; keys repeat across states, so each is read once. */
 const symIdCache = new Map<string, number[]>();

@@ -8,9 +8,11 @@
  * branches test, and the dataflow follows only the edge they decide.
  *
  * Values are numbers (`0`, `true`, `NULL`) or the names of constants the
- * pre-pass does not expand (`CMD_ASYNC`): a named constant used as a mask
- * (`flags & CMD_ASYNC`) is taken to be non-zero, since a zero mask tests
- * nothing; anything else about two names is unknown.
+ * pre-pass does not expand (`CMD_ASYNC`). A name is read as its `#define`
+ * value where the callee's file sees one (`XFS_ILOCK_EXCL` is `1u << 2`, so
+ * `lock_flags & XFS_ILOCK_SHARED` is false for it). A name without a value
+ * used as a mask of itself (`flags & CMD_ASYNC`) is taken to be non-zero,
+ * since a zero mask tests nothing; anything else about two names is unknown.
  */
 import type { Block, Expr, IrFunction } from '../parse/ir.js';
 
@@ -19,8 +21,13 @@ export type Consts = ReadonlyMap<string, ConstVal>;
 
 const SYMBOL = /^[A-Z][A-Z0-9_]*$/;
 
-/** The constant an argument expression is, or null. */
-export function constOf(e: Expr, outer?: Consts): ConstVal | null {
+/**
+ * The constant an argument expression is, or null. A plain name stays a
+ * name (the callee reads it as its value where it is); an expression of
+ * constants (`XFS_ILOCK_SHARED | XFS_ILOCK_EXCL`) is a number when
+ * `valueOf` (names where the call is) knows every name in it.
+ */
+export function constOf(e: Expr, outer?: Consts, valueOf?: ValueOf): ConstVal | null {
   switch (e.k) {
     case 'num':
       return Number.isFinite(e.value) ? { num: e.value } : null;
@@ -29,11 +36,17 @@ export function constOf(e: Expr, outer?: Consts): ConstVal | null {
     case 'null':
       return { num: 0 };
     case 'cast':
-      return constOf(e.arg, outer);
+      return constOf(e.arg, outer, valueOf);
     case 'id':
       if (e.name === 'true' || e.name === 'false') return { num: e.name === 'true' ? 1 : 0 };
       if (outer?.has(e.name)) return outer.get(e.name)!;
       return SYMBOL.test(e.name) ? { sym: e.name } : null;
+    case 'binary':
+    case 'unary': {
+      if (!valueOf) return null;
+      const v = evalExpr(e, outer ?? new Map(), new Map(), 0, valueOf);
+      return typeof v === 'number' ? { num: v } : null;
+    }
     default:
       return null;
   }
@@ -140,14 +153,14 @@ function writtenNames(fn: IrFunction): Set<string> {
  * `wanted` (those that decide something: by default, those its own
  * branches test).
  */
-export function calleeConsts(callee: IrFunction, args: readonly Expr[], outer?: Consts, wanted: ReadonlySet<string> = testedParams(callee)): Consts | undefined {
+export function calleeConsts(callee: IrFunction, args: readonly Expr[], outer?: Consts, wanted: ReadonlySet<string> = testedParams(callee), valueOf?: ValueOf): Consts | undefined {
   if (!wanted.size) return undefined;
   const out = new Map<string, ConstVal>();
   const w = writtenNames(callee);
   callee.params.forEach((p, i) => {
     const a = args[i];
     if (!a || !wanted.has(p.name) || w.has(p.name)) return;
-    const v = constOf(a, outer);
+    const v = constOf(a, outer, valueOf);
     if (v) out.set(p.name, v);
   });
   return out.size ? out : undefined;
@@ -155,17 +168,21 @@ export function calleeConsts(callee: IrFunction, args: readonly Expr[], outer?: 
 
 type Tri = number | null;
 
+/** The value of a named constant (`#define`) where the branch is, or null. */
+export type ValueOf = (name: string) => number | null;
+
 /** The value of a branch condition under the constants, or null when they do not decide it. */
-export function evalCond(cond: Expr, consts: Consts, blocks: Block[]): boolean | null {
+export function evalCond(cond: Expr, consts: Consts, blocks: Block[], valueOf?: ValueOf): boolean | null {
   const temps = tempValues(blocks);
-  const v = evalExpr(cond, consts, temps, 0);
+  const v = evalExpr(cond, consts, temps, 0, valueOf);
   if (v === null) return null;
   if (typeof v === 'number') return v !== 0;
   return null;
 }
 
-function evalExpr(e: Expr, c: Consts, temps: Map<string, Expr>, depth: number): Tri | { sym: string } {
+function evalExpr(e: Expr, c: Consts, temps: Map<string, Expr>, depth: number, valueOf?: ValueOf): Tri | { sym: string } {
   if (depth > 8) return null;
+  const named = (sym: string): Tri | { sym: string } => valueOf?.(sym) ?? { sym };
   switch (e.k) {
     case 'num':
       return Number.isFinite(e.value) ? e.value : null;
@@ -174,21 +191,24 @@ function evalExpr(e: Expr, c: Consts, temps: Map<string, Expr>, depth: number): 
     case 'null':
       return 0;
     case 'cast':
-      return evalExpr(e.arg, c, temps, depth + 1);
+      return evalExpr(e.arg, c, temps, depth + 1, valueOf);
     case 'id': {
       const v = c.get(e.name);
-      if (v) return 'num' in v ? v.num : v;
-      if (temps.has(e.name)) return evalExpr(temps.get(e.name)!, c, temps, depth + 1);
-      return SYMBOL.test(e.name) ? { sym: e.name } : null;
+      if (v) return 'num' in v ? v.num : named(v.sym);
+      if (temps.has(e.name)) return evalExpr(temps.get(e.name)!, c, temps, depth + 1, valueOf);
+      return SYMBOL.test(e.name) ? named(e.name) : null;
     }
     case 'unary': {
-      if (e.op !== '!') return null;
-      const a = evalExpr(e.arg, c, temps, depth + 1);
-      return typeof a === 'number' ? (a === 0 ? 1 : 0) : null;
+      const a = evalExpr(e.arg, c, temps, depth + 1, valueOf);
+      if (typeof a !== 'number') return null;
+      if (e.op === '!') return a === 0 ? 1 : 0;
+      if (e.op === '-') return -a;
+      if (e.op === '~' && Number.isInteger(a)) return Number(BigInt.asIntN(64, ~BigInt(a)));
+      return null;
     }
     case 'binary': {
-      const l = evalExpr(e.left, c, temps, depth + 1);
-      const r = evalExpr(e.right, c, temps, depth + 1);
+      const l = evalExpr(e.left, c, temps, depth + 1, valueOf);
+      const r = evalExpr(e.right, c, temps, depth + 1, valueOf);
       if (l === null || r === null) return null;
       if (typeof l === 'number' && typeof r === 'number') return arith(e.op, l, r);
       // Names: only a mask tested against itself, or a name compared with itself, is known.
@@ -204,11 +224,13 @@ function evalExpr(e: Expr, c: Consts, temps: Map<string, Expr>, depth: number): 
 }
 
 function arith(op: string, a: number, b: number): Tri {
+  if ((op === '&' || op === '|') && !(Number.isInteger(a) && Number.isInteger(b))) return null;
   switch (op) {
+    // Flags reach bit 63 (BIT_ULL): JavaScript's own & and | stop at 32 bits.
     case '&':
-      return a & b;
+      return Number(BigInt.asUintN(64, BigInt(a)) & BigInt.asUintN(64, BigInt(b)));
     case '|':
-      return a | b;
+      return Number(BigInt.asIntN(64, BigInt(a) | BigInt(b)));
     case '==':
       return a === b ? 1 : 0;
     case '!=':

@@ -457,6 +457,7 @@ export function analyseFunction(scope: FnScope, hooks: FlowHooks = {}, consts?: 
   const queued = new Set<number>(work);
   let steps = 0;
   const limit = fn.blocks.length * 50 + 1000;
+  const valueOf = consts && scope.index.constant ? (name: string) => scope.index.constant!(name, fn.file) : undefined;
   while (work.length && steps++ < limit) {
     const id = work.shift()!;
     queued.delete(id);
@@ -466,7 +467,7 @@ export function analyseFunction(scope: FnScope, hooks: FlowHooks = {}, consts?: 
     const s = clone(st0);
     for (const ins of b.instrs) transfer(s, ins, scope, hooks, calls, entryHeld);
     // A branch the caller's constant arguments decide has one edge only.
-    const decided = consts && b.term.op === 'branch' && b.term.then !== b.term.else ? evalCond(b.term.cond, consts, fn.blocks) : null;
+    const decided = consts && b.term.op === 'branch' && b.term.then !== b.term.else ? evalCond(b.term.cond, consts, fn.blocks, valueOf) : null;
     successors(b.term).forEach((to, which) => {
       if (decided !== null && (which === 0) !== decided) return;
       const es = edgeState(s, b.term, which);

@@ -110,6 +110,11 @@ export interface Summary {
 
 const MAX_DEPTH = 12;
 
+/** An argument that is a constant, or an expression that may be one (`A | B`, to evaluate only if it matters). */
+function mayBeConst(a: Expr | undefined, outer?: Consts): boolean {
+  return !!a && (a.k === 'binary' || a.k === 'unary' || constOf(a, outer) !== null);
+}
+
 export interface SummaryOptions {
   /**
    * Functions whose per-statement lock states are kept with their summary
@@ -212,16 +217,18 @@ export class Summaries {
   forCall(call: CallInstr, from: IrFunction, outer?: Consts): { callee: IrFunction; summary: Summary } | null {
     const callee = this.callee(call, from);
     if (!callee) return null;
-    const s = this.get(callee, this.constsFor(callee, call.args, outer));
+    const s = this.get(callee, this.constsFor(callee, call.args, from.file, outer));
     return s ? { callee, summary: s } : null;
   }
 
-  private constsFor(callee: IrFunction, args: readonly Expr[], outer?: Consts): Consts | undefined {
-    // Most calls pass no constant: nothing to look up then.
-    const given = callee.params.filter((p, i) => !!args[i] && constOf(args[i]!, outer) !== null).map((p) => p.name);
+  private constsFor(callee: IrFunction, args: readonly Expr[], fromFile: string, outer?: Consts): Consts | undefined {
+    const ix = this.index;
+    const valueOf = ix.constant ? (name: string) => ix.constant!(name, fromFile) : undefined;
+    // Most calls pass no constant: nothing to look up then. Names are looked up only for parameters that decide something.
+    const given = callee.params.filter((p, i) => mayBeConst(args[i], outer)).map((p) => p.name);
     if (!given.length) return undefined;
     const wanted = new Set(given.filter((p) => this.decides(callee, p, 0)));
-    return wanted.size ? calleeConsts(callee, args, outer, wanted) : undefined;
+    return wanted.size ? calleeConsts(callee, args, outer, wanted, valueOf) : undefined;
   }
 
   private decided = new Map<IrFunction, Map<string, boolean>>();
@@ -376,7 +383,7 @@ export class Summaries {
         }
         const callee = this.callee(ins, fn);
         if (!callee) continue;
-        const cs = this.get(callee, this.constsFor(callee, ins.args, consts));
+        const cs = this.get(callee, this.constsFor(callee, ins.args, fn.file, consts));
         if (!cs) {
           notes.push(`summary of ${callee.name}() cut short (recursion or depth)`);
           continue;

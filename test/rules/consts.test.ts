@@ -120,3 +120,85 @@ describe('evalCond', () => {
     expect(evalCond(id('b'), c, [])).toBeNull();
   });
 });
+
+/** Modelled on xfs_assert_ilocked(): one lock asserted per bit of a flags argument, the bits named in a header. */
+const FLAG_BITS = {
+  'fs/xf/xf_inode.h': `struct rw_semaphore { int x; };
+struct xf_inode { struct rw_semaphore i_lock; struct rw_semaphore i_iolock; int size; };
+#define XF_IOLOCK_EXCL		(1u << 0)
+#define XF_IOLOCK_SHARED	(1u << 1)
+#define XF_ILOCK_EXCL		(1u << 2)
+#define XF_ILOCK_SHARED		(1u << 3)
+`,
+  'fs/xf/xf_inode.c': `#include "xf_inode.h"
+
+void xf_assert_locked(struct xf_inode *ip, unsigned int lock_flags)
+{
+	if (lock_flags & XF_ILOCK_SHARED)
+		lockdep_assert_held(&ip->i_lock);
+	else if (lock_flags & XF_ILOCK_EXCL)
+		lockdep_assert_held_write(&ip->i_lock);
+
+	if (lock_flags & XF_IOLOCK_SHARED)
+		lockdep_assert_held(&ip->i_iolock);
+	else if (lock_flags & XF_IOLOCK_EXCL)
+		lockdep_assert_held_write(&ip->i_iolock);
+}
+
+static void xf_join(struct xf_inode *ip)
+{
+	xf_assert_locked(ip, XF_ILOCK_EXCL);
+	ip->size = 0;
+}
+`,
+};
+
+const flagCaller = (body: string) => ({
+  ...FLAG_BITS,
+  'fs/xf/xf_file.c': `#include "xf_inode.h"
+
+void xf_setsize(struct xf_inode *ip)
+{
+${body}
+}
+`,
+});
+
+describe('flag bits named by #define', () => {
+  // The lock of another bit was just released: only the asserted bit's lock matters.
+  const iolockDropped = '\tdown_write(&ip->i_iolock);\n\tup_write(&ip->i_iolock);\n\tdown_write(&ip->i_lock);\n';
+
+  it('the bit the caller passes asserts only its own lock: another lock released before the call is fine', () => {
+    const f = lint(flagCaller(`${iolockDropped}\txf_join(ip);\n\tup_write(&ip->i_lock);`), { rule: 'assert-held-caller' });
+    expect(f).toEqual([]);
+  });
+
+  it("the bit's own lock released before the call is reported, and only that lock", () => {
+    const f = lint(flagCaller('\tdown_write(&ip->i_iolock);\n\tdown_write(&ip->i_lock);\n\tup_write(&ip->i_lock);\n\txf_join(ip);\n\tup_write(&ip->i_iolock);'), { rule: 'assert-held-caller' });
+    expect(f.map((x) => [x.function, x.lock])).toEqual([['xf_setsize', 'ip->i_lock']]);
+  });
+
+  it('bits OR-ed together are evaluated where the call is', () => {
+    const call = '\txf_assert_locked(ip, XF_ILOCK_SHARED | XF_ILOCK_EXCL);\n';
+    expect(lint(flagCaller(`${iolockDropped}${call}\tup_write(&ip->i_lock);`), { rule: 'assert-held-caller' })).toEqual([]);
+    const f = lint(flagCaller(`\tdown_read(&ip->i_lock);\n\tup_read(&ip->i_lock);\n${call}`), { rule: 'assert-held-caller' });
+    expect(f.map((x) => x.lock)).toEqual(['ip->i_lock']);
+  });
+
+  it('a name with no value visible decides no bit: every lock stays asserted', () => {
+    const f = lint(flagCaller(`${iolockDropped}\txf_assert_locked(ip, XF_UNKNOWN);\n\tup_write(&ip->i_lock);`), { rule: 'assert-held-caller' });
+    expect(f.map((x) => x.lock)).toEqual(['ip->i_iolock']);
+  });
+});
+
+describe('evalCond with #define values', () => {
+  const id = (name: string) => ({ k: 'id' as const, name });
+  it('reads both names as their values', () => {
+    const values: Record<string, number> = { EXCL: 4, SHARED: 8 };
+    const valueOf = (n: string) => values[n] ?? null;
+    const c = new Map([['f', { sym: 'EXCL' }]]);
+    expect(evalCond({ k: 'binary', op: '&', left: id('f'), right: id('SHARED') }, c, [], valueOf)).toBe(false);
+    expect(evalCond({ k: 'binary', op: '&', left: id('f'), right: id('EXCL') }, c, [], valueOf)).toBe(true);
+    expect(evalCond({ k: 'binary', op: '&', left: id('f'), right: id('OTHER') }, c, [], valueOf)).toBeNull();
+  });
+});

@@ -5,6 +5,7 @@
 import { parseC, lowerFile, releaseParsed } from '../../src/parse/c/api.js';
 import { extractFacts, type FileFacts } from '../../src/parse/index/extract.js';
 import { functionMacros, macroFunction } from '../../src/parse/index/index.js';
+import { fileConstant } from '../../src/parse/index/macro-values.js';
 import type { IrFunction } from '../../src/parse/ir.js';
 import type { Binding, TreeIndex } from '../../src/parse/index/types.js';
 import type { TreeView } from '../../src/parse/tree.js';
@@ -64,6 +65,15 @@ export function memIndex(files: Record<string, string>): TreeIndex {
     global: (name, fromFile) => {
       const all = facts.flatMap((f) => f.globals).filter((g) => g.name === name);
       return all.find((g) => g.file === fromFile && !g.isExtern) ?? all.find((g) => !g.isStatic && !g.isExtern) ?? all[0] ?? null;
+    },
+    // As the real index: the file's own #define first, then (here) any other file's.
+    constant: (name, fromFile) => {
+      const order = [fromFile, ...Object.keys(files).filter((f) => f !== fromFile && /\.[ch]$/.test(f))];
+      for (const f of order) {
+        const v = fileConstant(files[f] ?? null, name);
+        if (v !== null) return v;
+      }
+      return null;
     },
     bindingsOf: (cb) => bindings.filter((b) => b.callback === cb),
     bindingsFor: (st, field) => bindings.filter((b) => b.struct === st && b.field === field),

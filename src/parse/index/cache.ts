@@ -40,9 +40,9 @@ export function cacheDirFromEnv(env: NodeJS.ProcessEnv): string | null {
 let stampMemo: string | null = null;
 
 /**
- * A hash of the package version and of the sources of the C front end and
- * of this index (whatever their extension: .ts under the test runner, .js
- * when built), read once per process.
+ * A hash of the package version and of the sources that shape the facts:
+ * the C front end and the extractor (whatever their extension: .ts under the
+ * test runner, .js when built), read once per process.
  */
 export function codeStamp(): string {
   if (stampMemo) return stampMemo;
@@ -50,8 +50,11 @@ export function codeStamp(): string {
   h.update(`format ${CACHE_FORMAT}\n`);
   const here = dirname(fileURLToPath(import.meta.url));
   h.update(`version ${packageVersion(here)}\n`);
-  // This index, the C front end, and the IR they share; nothing else in src/parse shapes the facts.
-  for (const [dir, only] of [[here, null], [join(here, '..', 'c'), null], [join(here, '..'), /^ir\.(?:js|ts)$/]] as const) {
+  // What shapes the facts: the C front end, the IR, the extractor and its
+  // helpers, and this file's encoding. Not the index's lookups (index.ts,
+  // files.ts, ...): editing those must not throw away a whole tree's parse.
+  const FACTS = /^(?:extract|types|types-of|ctype|cache)\.(?:js|ts)$/;
+  for (const [dir, only] of [[here, FACTS], [join(here, '..', 'c'), null], [join(here, '..'), /^(?:ir|expr-text)\.(?:js|ts)$/]] as const) {
     let names: string[] = [];
     try {
       names = readdirSync(dir).filter((n) => /\.(?:js|ts)$/.test(n) && !n.endsWith('.d.ts') && (!only || only.test(n))).sort();

@@ -5,6 +5,7 @@
  * (src/parse/index/cache.ts) and every answer memoised for the life of the
  * index (a view is a snapshot).
  */
+import { evalConstant, objectMacros } from './macro-values.js';
 import type { IrFunction } from '../ir.js';
 import type { TreeView } from '../tree.js';
 import { extractFunctions, lowerFile, parseC, releaseParsed } from '../c/api.js';
@@ -269,6 +270,9 @@ class LazyIndex implements Index {
   private readonly reachMemo = new Map<string, string[]>();
   private readonly macroFnMemo = new Map<string, IrFunction | null>();
   private readonly macroUseMemo = new Map<string, IrFunction | null>();
+  private readonly fileValues = new Map<string, Map<string, string>>();
+  private readonly constMemo = new Map<string, number | null>();
+  private readonly constVisiting = new Set<string>();
 
   constructor(
     readonly view: TreeView,
@@ -445,9 +449,34 @@ class LazyIndex implements Index {
       exists = false;
     }
     const text = exists ? this.read(file) : null;
-    const v = text === null ? null : { macros: functionMacros(text), includes: includedPaths(text, file) };
+    const v = text === null ? null : { macros: functionMacros(text), includes: includedPaths(text, file).map((p) => this.searchUp(p, file)) };
     this.fileMacros.set(file, v);
     return v;
+  }
+
+  /**
+   * A quoted include missing from the including file's directory, looked
+   * for in the directories above it: subsystems put `-I $(src)` in their
+   * Makefile, so fs/xfs/libxfs/xfs_bmap.c's "xfs_inode.h" is fs/xfs/xfs_inode.h.
+   */
+  private searchUp(path: string, file: string): string {
+    const dir = dirOf(file);
+    if (!dir || !path.startsWith(`${dir}/`) || this.existsSafe(path)) return path;
+    const rel = path.slice(dir.length + 1);
+    let up = dir;
+    for (let i = 0; i < 2 && up.includes('/'); i++) {
+      up = dirOf(up);
+      if (this.existsSafe(`${up}/${rel}`)) return `${up}/${rel}`;
+    }
+    return path;
+  }
+
+  private existsSafe(path: string): boolean {
+    try {
+      return this.view.exists(path);
+    } catch {
+      return false;
+    }
   }
 
   /** `fromFile`, the headers it includes and the headers those include, nearest first. */
@@ -489,6 +518,44 @@ class LazyIndex implements Index {
     }
     this.macroUseMemo.set(seen, out);
     return out;
+  }
+
+  /**
+   * The value of an object-like macro visible from `fromFile` (the file
+   * itself, then its includes nearest first), names in its body looked up
+   * from `fromFile` too, as the preprocessor expands them where they are used.
+   */
+  constant(name: string, fromFile: string): number | null {
+    if (!/^[A-Za-z_]\w*$/.test(name)) return null;
+    const k = `${fromFile}\0${name}`;
+    const hit = this.constMemo.get(k);
+    if (hit !== undefined) return hit;
+    // A macro defined in terms of itself, or a cycle: unknown (and not memoised half-way).
+    if (this.constVisiting.has(k) || this.constVisiting.size > 16) return null;
+    this.constVisiting.add(k);
+    let out: number | null = null;
+    try {
+      for (const f of this.reachable(fromFile)) {
+        const body = this.valuesOf(f).get(name);
+        if (body === undefined) continue;
+        out = evalConstant(body, (n) => this.constant(n, fromFile));
+        break;
+      }
+    } finally {
+      this.constVisiting.delete(k);
+    }
+    this.constMemo.set(k, out);
+    return out;
+  }
+
+  private valuesOf(file: string): Map<string, string> {
+    let v = this.fileValues.get(file);
+    if (!v) {
+      const text = this.macrosOf(file) ? this.read(file) : null;
+      v = text === null ? new Map() : objectMacros(text);
+      this.fileValues.set(file, v);
+    }
+    return v;
   }
 
   functionsIn(file: string): IrFunction[] {

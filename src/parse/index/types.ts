@@ -87,6 +87,8 @@ export interface TreeIndex {
   /** Bindings whose callback is `callback`, or all bindings for a struct field. */
   bindingsOf(callback: string): Binding[];
   bindingsFor(struct: string | null, field: string): Binding[];
+  /** The value of an object-like macro (`#define XFS_ILOCK_EXCL (1u << 2)`) visible from `fromFile`, or null. */
+  constant?(name: string, fromFile: string): number | null;
   /** Parse problems met so far: files skipped (too large, unreadable) and why. */
   skipped(): { file: string; reason: string }[];
   /**

@@ -266,3 +266,33 @@ describe('declaration index', () => {
     expect(again.stats().search.declShardLoads).toBeGreaterThan(0);
   });
 });
+
+describe('macro values', () => {
+  const root = tmpDir('kreview-consts-');
+  const put = (rel: string, body: string) => {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    writeFileSync(join(root, rel), body);
+  };
+  put('include/linux/bits.h', '#define BITS_PER_FLAG 1\n');
+  put('fs/xf/xf_inode.h', '#include <linux/bits.h>\n#define XF_IOLOCK_EXCL\t(1u << 0)\n#define XF_ILOCK_EXCL\t(1u << 2)\n#define XF_ILOCK_SHARED\t(1u << 3)\n#define XF_ILOCK_ANY\t(XF_ILOCK_EXCL | XF_ILOCK_SHARED | XF_LOCAL)\n');
+  put('fs/xf/xf_inode.c', '#include "xf_inode.h"\n#define XF_LOCAL 64\nint f(void)\n{\n\treturn 0;\n}\n');
+  put('fs/other/o.c', '#define XF_ILOCK_EXCL 99\n');
+  put('fs/xf/libxf/bmap.c', '#include "xf_inode.h"\n');
+
+  it('reads a #define through the includes of the asking file, names in it expanded there', () => {
+    const ix = createIndex(new TestView(root), noCache);
+    expect(ix.constant!('XF_ILOCK_SHARED', 'fs/xf/xf_inode.c')).toBe(8);
+    expect(ix.constant!('BITS_PER_FLAG', 'fs/xf/xf_inode.c')).toBe(1);
+    // XF_LOCAL is the .c file's own: the header's macro expands where it is used.
+    expect(ix.constant!('XF_ILOCK_ANY', 'fs/xf/xf_inode.c')).toBe(76);
+    // Another file's definition is its own; a file that includes nothing sees nothing.
+    expect(ix.constant!('XF_ILOCK_EXCL', 'fs/other/o.c')).toBe(99);
+    expect(ix.constant!('XF_ILOCK_SHARED', 'fs/other/o.c')).toBeNull();
+    expect(ix.constant!('f', 'fs/xf/xf_inode.c')).toBeNull();
+  });
+
+  it('finds a quoted include in the directories above, as `-I $(src)` does', () => {
+    const ix = createIndex(new TestView(root), noCache);
+    expect(ix.constant!('XF_ILOCK_EXCL', 'fs/xf/libxf/bmap.c')).toBe(4);
+  });
+});
