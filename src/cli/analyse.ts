@@ -11,6 +11,7 @@ import type { TreeView } from '../parse/tree.js';
 import type { IrFunction } from '../parse/ir.js';
 import type { TreeIndex } from '../parse/index/types.js';
 import { createIndex } from '../parse/index/index.js';
+import type { GitInfo } from '../parse/index/files.js';
 import { runRules } from '../rules/engine.js';
 import { loadConfig, type Config } from '../rules/config.js';
 import { confirmAll } from '../model/confirm.js';
@@ -48,11 +49,11 @@ export interface Analysis {
 }
 
 /** Runs the rules over `files` of `view` (no model). */
-export function analyse(view: TreeView, files: string[], config: Config, functions?: Set<string>): Analysis {
+export function analyse(view: TreeView, files: string[], config: Config, functions?: Set<string>, git?: GitInfo | null): Analysis {
   // No `scope`: definitions, structs and callers live all over the tree
   // (include/ above all); the files under review are loaded eagerly.
   // Parse results are shared by content between the indexes of one thread: check's batches, a series' views.
-  const index = createIndex(view, { maxFileBytes: config.limits.maxFileBytes, sharedFacts: true });
+  const index = createIndex(view, { maxFileBytes: config.limits.maxFileBytes, sharedFacts: true, ...(git !== undefined ? { git } : {}) });
   let t0 = performance.now();
   index.loadFiles(files);
   recordPhase('index', performance.now() - t0 - settleIndex(index));

@@ -6,6 +6,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { DiskTree } from '../parse/disk-tree.js';
+import type { GitInfo } from '../parse/index/files.js';
 import type { Finding } from '../report/schema.js';
 import type { Config } from '../rules/config.js';
 import { KreviewError } from '../errors.js';
@@ -16,6 +17,8 @@ export interface CheckBatchJob {
   config: Config;
   model: boolean;
   files: string[];
+  /** The tree's git state, taken once by the run for all its batches (undefined: each batch takes it). */
+  git?: GitInfo | null;
 }
 
 export interface CheckBatchResult {
@@ -29,7 +32,7 @@ export interface CheckBatchResult {
 
 export function checkBatch(job: CheckBatchJob): CheckBatchResult {
   try {
-    const { index, findings } = analyse(new DiskTree(job.root), job.files, job.config);
+    const { index, findings } = analyse(new DiskTree(job.root), job.files, job.config, undefined, job.git);
     const confirmed = confirm(findings, index, job.config, job.model);
     return { findings: confirmed, skipped: index.skipped(), error: null, threadId };
   } catch (err) {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import { DiskTree } from '../parse/disk-tree.js';
-import { listCFiles } from '../parse/index/files.js';
+import { FileSearch, listCFiles } from '../parse/index/files.js';
 import { KreviewError } from '../errors.js';
 import { configFor, treeRoot } from './analyse.js';
 import { checkBatch, type CheckBatchJob, type CheckBatchResult } from './check-batch.js';
@@ -41,11 +41,14 @@ export async function runCheck(io: Io, paths: string[], opts: CheckOptions): Pro
   // is found does not change, but memory is bounded by the batch, not by the
   // subsystem (drivers/net/wireless at once exceeds node's default heap).
   // The batches do not depend on --jobs, so neither does the report.
+  // One `git status` for the run: the batches see the tree as it was when the run began.
+  const git = new FileSearch(new DiskTree(root)).gitSnapshot();
   const jobs: CheckBatchJob[] = batches(files, opts.batchFiles ?? BATCH_FILES).map((batch) => ({
     root,
     config,
     model: opts.model,
     files: batch,
+    git,
   }));
 
   // Results are kept by batch and reported in batch order, whichever thread finishes first.

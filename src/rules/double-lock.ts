@@ -1,9 +1,9 @@
 /** double-lock: L taken while already held, directly or through a callee. */
 import type { CallInstr, GuardInstr, IrFunction } from '../parse/ir.js';
 import { at, chainRelated, findingAt, type RawFinding, type Rule, type RuleContext } from './context.js';
-import type { State } from './dataflow.js';
+import { H, type State } from './dataflow.js';
 import { heldMatch } from './held.js';
-import { lockRef, mapToCaller, type LockRef } from './lockpath.js';
+import { callerMapper, lockRef, type LockRef } from './lockpath.js';
 import { acquirePrim, guardPrim, type LockMode } from './primitives.js';
 import type { Step } from './summaries.js';
 
@@ -37,13 +37,16 @@ export const doubleLock: Rule = {
             if (acq.cond !== 'nonzero' && !acq.nested && ins.args[0]) yield* again(fn, ins, st, lockRef(ins.args[0], flow.scope, acq.kind), acq.mode, null);
             continue;
           }
+          // Nothing surely held here: no callee's take can be a second one (most calls are made so).
+          if (!holdsAny(st)) continue;
           const hit = ctx.summaries.forCall(ins, fn);
           if (!hit) continue;
           const { callee, summary: cs } = hit;
           const seen = new Set<string>();
+          const toCaller = callerMapper(callee, ins.args, flow.scope);
           for (const t of cs.takes) {
             if (!t.fromEntry || !t.blocking || t.nested) continue;
-            const lock = mapToCaller(t.lock, callee, ins.args, flow.scope);
+            const lock = toCaller(t.lock);
             if (seen.has(lock.key)) continue;
             seen.add(lock.key);
             yield* again(fn, ins, st, lock, t.mode, [{ file: fn.file, function: fn.name, line: ins.pos.line, column: ins.pos.column, text: ins.text }, ...t.chain], t.always);
@@ -53,6 +56,12 @@ export const doubleLock: Rule = {
     }
   },
 };
+
+/** Held on every path (the only kind of fact again() matches). */
+function holdsAny(st: State): boolean {
+  for (const f of st.locks.values()) if (f.states === H) return true;
+  return false;
+}
 
 function* again(fn: IrFunction, ins: CallInstr | GuardInstr, st: State, lock: LockRef, mode: LockMode, chain: Step[] | null, always = true): Iterable<RawFinding> {
   const m = heldMatch(st, lock, { may: false, mode, classOk: false });

@@ -619,12 +619,36 @@ function staticFileOf(e: Expr, s: FnScope): string | null {
  * arguments. Locks rooted in the callee's locals keep only their class.
  */
 export function mapToCaller(lock: LockRef, callee: IrFunction, args: readonly Expr[], caller: FnScope): LockRef {
-  if (lock.root === 'global') return lock;
-  const map = new Map<string, Expr>();
-  callee.params.forEach((p, i) => {
-    const a = args[i];
-    if (a) map.set(p.name, a);
-  });
+  return callerMapper(callee, args, caller)(lock);
+}
+
+/**
+ * mapToCaller for many locks of one call: the parameter map is built once,
+ * and a lock object met again (a callee's takes share theirs between modes
+ * and paths) is mapped once.
+ */
+export function callerMapper(callee: IrFunction, args: readonly Expr[], caller: FnScope): (lock: LockRef) => LockRef {
+  let map: Map<string, Expr> | null = null;
+  const memo = new Map<LockRef, LockRef>();
+  return (lock) => {
+    if (lock.root === 'global') return lock;
+    let out = memo.get(lock);
+    if (!out) {
+      if (!map) {
+        map = new Map<string, Expr>();
+        callee.params.forEach((p, i) => {
+          const a = args[i];
+          if (a) map!.set(p.name, a);
+        });
+      }
+      out = mapOne(lock, callee, map, caller);
+      memo.set(lock, out);
+    }
+    return out;
+  };
+}
+
+function mapOne(lock: LockRef, callee: IrFunction, map: Map<string, Expr>, caller: FnScope): LockRef {
   if (lock.root !== 'param') {
     const viaLocal = lock.root === 'local' ? localValueKey(lock, callee, map) : null;
     return { ...lock, key: viaLocal ?? `${callee.name}():${lock.key}`, root: 'unknown' };

@@ -30,6 +30,7 @@ import {
   lockOfObject,
   lockRef,
   makeScope,
+  callerMapper,
   mapToCaller,
   normalize,
   parsePath,
@@ -109,6 +110,11 @@ export interface Summary {
 }
 
 const MAX_DEPTH = 12;
+
+/** Takes that differ only in their call chain are one take: the first chain found is the evidence. */
+function takeKey(lock: LockRef, mode: LockMode, fromEntry: boolean, blocking: boolean, always: boolean): string {
+  return `${lock.key}|${lock.cls}|${mode}|${fromEntry}|${blocking}|${always}`;
+}
 
 /** An argument that is a constant, or an expression that may be one (`A | B`, to evaluate only if it matters). */
 function mayBeConst(a: Expr | undefined, outer?: Consts): boolean {
@@ -269,17 +275,24 @@ export class Summaries {
   }
 
   private hooks(fn: IrFunction, consts?: Consts) {
+    // The dataflow meets a call again at each pass over its block: its effect depends on the call only.
+    const effects = new Map<CallInstr, CallEffect | null>();
     return {
       callEffect: (call: CallInstr, scope: FnScope): CallEffect | null => {
+        if (effects.has(call)) return effects.get(call)!;
         const hit = this.forCall(call, fn, consts);
-        if (!hit) return null;
-        const { callee, summary: s } = hit;
-        const map = (l: LockRef) => mapToCaller(l, callee, call.args, scope);
-        return {
-          acquires: s.acquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site })).filter((a) => nameable(a.lock)),
-          releases: s.releases.map(map).filter(nameable),
-          maybeAcquires: s.maybeAcquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site, when: a.when })).filter((a) => nameable(a.lock)),
-        };
+        let eff: CallEffect | null = null;
+        if (hit) {
+          const { callee, summary: s } = hit;
+          const map = callerMapper(callee, call.args, scope);
+          eff = {
+            acquires: s.acquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site })).filter((a) => nameable(a.lock)),
+            releases: s.releases.map(map).filter(nameable),
+            maybeAcquires: s.maybeAcquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site, when: a.when })).filter((a) => nameable(a.lock)),
+          };
+        }
+        effects.set(call, eff);
+        return eff;
       },
     };
   }
@@ -317,7 +330,7 @@ export class Summaries {
     const waits: WaitFact[] = [];
     const seenTake = new Set<string>();
     const addTake = (t: TakeFact): void => {
-      const k = `${t.lock.key}|${t.lock.cls}|${t.mode}|${t.fromEntry}|${t.blocking}|${t.always}`;
+      const k = takeKey(t.lock, t.mode, t.fromEntry, t.blocking, t.always);
       if (seenTake.has(k) || takes.length >= MAX_FACTS) return;
       seenTake.add(k);
       takes.push(t);
@@ -389,12 +402,19 @@ export class Summaries {
           continue;
         }
         for (const n of cs.notes) if (notes.length < 20) notes.push(n);
+        const toCaller = callerMapper(callee, ins.args, scope);
         for (const t of cs.takes) {
-          const lock = mapToCaller(t.lock, callee, ins.args, scope);
-          addTake({ ...t, lock, fromEntry: t.fromEntry && (stateOf(st, lock) & E) !== 0, always: t.always && always, chain: [here, ...t.chain] });
+          if (takes.length >= MAX_FACTS) break;
+          const lock = toCaller(t.lock);
+          const fromEntry = t.fromEntry && (stateOf(st, lock) & E) !== 0;
+          const k = takeKey(lock, t.mode, fromEntry, t.blocking, t.always && always);
+          if (seenTake.has(k)) continue;
+          seenTake.add(k);
+          takes.push({ ...t, lock, fromEntry, always: t.always && always, chain: [here, ...t.chain] });
         }
         for (const r of cs.requires) {
-          const lock = mapToCaller(r.lock, callee, ins.args, scope);
+          if (requires.length >= MAX_FACTS) break;
+          const lock = toCaller(r.lock);
           const s = stateOf(st, lock);
           if (s === E && (lock.root === 'param' || lock.root === 'global')) addRequire({ lock, chain: [here, ...r.chain], via: r.via });
         }

@@ -31,6 +31,8 @@ export interface SearchOptions {
   scope?: string[];
   /** Cache directory for per-commit grep answers; null for none. */
   cacheDir?: string | null;
+  /** A snapshot of the tree's git state taken before (gitSnapshot()); null: not a git tree. Default: taken on first use. */
+  git?: GitInfo | null;
 }
 
 export interface SearchStats {
@@ -41,6 +43,8 @@ export interface SearchStats {
   grepMs: number;
   scans: number;
   cachedAnswers: number;
+  /** `git status` runs (one per snapshot). */
+  gitStatus: number;
 }
 
 /** Files of the view that mention any of `identifiers` as a whole word. */
@@ -146,7 +150,7 @@ function wordRegex(ids: string[]): RegExp {
   return new RegExp(`(?<![A-Za-z0-9_])(?:${alt})(?![A-Za-z0-9_])`, 'g');
 }
 
-interface GitInfo {
+export interface GitInfo {
   head: string | null;
   /** Files (relative to the root) that differ from HEAD on disk, or are untracked. */
   dirty: Set<string>;
@@ -183,7 +187,7 @@ function remember(path: string, stamp: string, text: string): void {
  * object: the view is a snapshot.
  */
 export class FileSearch {
-  readonly stats: SearchStats = { greps: 0, declBuilds: 0, declShardLoads: 0, grepMs: 0, scans: 0, cachedAnswers: 0 };
+  readonly stats: SearchStats = { greps: 0, declBuilds: 0, declShardLoads: 0, grepMs: 0, scans: 0, cachedAnswers: 0, gitStatus: 0 };
   private readonly scope: string[];
   private readonly cacheDir: string | null;
   private git: GitInfo | null | undefined;
@@ -201,6 +205,17 @@ export class FileSearch {
   ) {
     this.scope = (opts.scope ?? []).map((s) => toRel(view.root, s)).filter((s) => s !== '');
     this.cacheDir = opts.cacheDir ?? null;
+    if (opts.git !== undefined) this.git = opts.git;
+  }
+
+  /**
+   * The tree's commit and the files that differ from it (null outside git):
+   * taken once and handed to the searches of many views of one tree, so that
+   * check's hundreds of batches run `git status` once, not once each (a
+   * second or more on a whole kernel tree).
+   */
+  gitSnapshot(): GitInfo | null {
+    return this.gitInfo();
   }
 
   inScope(file: string): boolean {
@@ -431,6 +446,7 @@ export class FileSearch {
     const headOut = this.run(['rev-parse', '--verify', '-q', 'HEAD']);
     const head = headOut ? headOut.trim() : null;
     const dirty = new Set<string>();
+    this.stats.gitStatus++;
     const status = this.run(['status', '--porcelain', '-z', '--untracked-files=all', '--no-renames', '--', '*.c', '*.h']);
     if (status === null) return null;
     for (const rec of status.split('\0')) {

@@ -12,7 +12,7 @@ import { extractFunctions, lowerFile, parseC, releaseParsed } from '../c/api.js'
 import type { Binding, GlobalDef, StructDef, TreeIndex } from './types.js';
 import { cacheDirFromEnv, FactsCache, type CacheStats } from './cache.js';
 import { extractFacts, type FileFacts } from './extract.js';
-import { FileSearch, type SearchStats } from './files.js';
+import { FileSearch, type GitInfo, type SearchStats } from './files.js';
 import { mayDeclareGlobal, mayDefineFunction, mayDefineTypedef } from './text-scan.js';
 import { accessKey } from './types-of.js';
 
@@ -31,6 +31,8 @@ export interface IndexOptions {
   memBytes?: number;
   /** Keep parse results in the thread's shared memory LRU, for indexes built one after another over one tree (check's batches). */
   sharedFacts?: boolean;
+  /** The tree's git state, taken once for many indexes of one tree (FileSearch.gitSnapshot()). */
+  git?: GitInfo | null;
 }
 
 export interface IndexStats {
@@ -281,7 +283,7 @@ class LazyIndex implements Index {
     const env = opts.env ?? process.env;
     const dir = opts.cache === false ? null : (opts.cacheDir ?? cacheDirFromEnv(env));
     this.cache = new FactsCache({ dir, memBytes: opts.memBytes, shared: opts.sharedFacts });
-    this.search = new FileSearch(view, { scope: opts.scope, cacheDir: dir });
+    this.search = new FileSearch(view, { scope: opts.scope, cacheDir: dir, ...(opts.git !== undefined ? { git: opts.git } : {}) });
     this.maxBytes = opts.maxFileBytes ?? DEFAULT_MAX;
   }
 

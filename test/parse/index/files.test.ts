@@ -148,3 +148,24 @@ describe('hostile trees', () => {
     expect(s.peek('other/link.c')).toBeNull();
   });
 });
+
+describe('a git snapshot shared by many searches', () => {
+  it('runs git status once and answers as a search that took its own', () => {
+    const root = writeFixture({ git: true });
+    writeFileSync(join(root, 'other/x.c'), 'int x_caller(void) { return 1; }\n');
+    const snap = new FileSearch(new TestView(root)).gitSnapshot();
+    expect([...snap!.dirty]).toEqual(['other/x.c']);
+    const own = new FileSearch(new TestView(root));
+    const shared = [1, 2].map(() => new FileSearch(new TestView(root), { git: snap }));
+    for (const s of shared) {
+      expect(s.mentions(['shared_fn']).get('shared_fn')).toEqual(own.mentions(['shared_fn']).get('shared_fn'));
+      expect(s.declarations('shared_fn')).toEqual(own.declarations('shared_fn'));
+      expect(s.stats.gitStatus).toBe(0);
+    }
+    expect(own.stats.gitStatus).toBe(1);
+    // Outside git: null, and a search given null does not try git.
+    const plain = writeFixture({ git: false });
+    expect(new FileSearch(new TestView(plain)).gitSnapshot()).toBeNull();
+    expect(new FileSearch(new TestView(root), { git: null }).isGit()).toBe(false);
+  });
+});
