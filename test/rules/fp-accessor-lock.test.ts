@@ -52,6 +52,10 @@ describe('locks behind accessor calls and release macros', () => {
       'drivers/x/b.h',
       'drivers/c.h',
     ]);
+    // <asm/...> outside arch/: the arch that builds the file (s390's drivers), else x86's, then asm-generic.
+    expect(includedPaths('#include <asm/ccwdev.h>\n', 'drivers/s390/cio/qdio_main.c')).toEqual(['arch/s390/include/asm/ccwdev.h', 'include/asm-generic/ccwdev.h']);
+    expect(includedPaths('#include <asm/io.h>\n', 'drivers/net/x.c')).toEqual(['arch/x86/include/asm/io.h', 'include/asm-generic/io.h']);
+    expect(includedPaths('#include <asm/io.h>\n', 'arch/arm64/kernel/x.c')).toEqual(['arch/arm64/include/asm/io.h', 'include/asm-generic/io.h']);
   });
 
   it('matches the claim helper with the release macro', () => {
@@ -108,5 +112,60 @@ int touch(int id, int n)
 }
 `, { rule: 'lock-imbalance' });
     expect(f.map((x) => x.lock)).toEqual(['get_obj(id)->lock']);
+  });
+});
+
+/** Modelled on s390's get_ccwdev_lock() and qdio_setup_irq(): a macro that reads a lock pointer field of its argument. */
+const CCW = `
+struct spinlock { int x; };
+struct ccw_device { struct spinlock *ccwlock; int state; };
+struct qdio_irq { struct ccw_device *cdev; int handler; };
+#define get_ccwdev_lock(x) (x)->ccwlock
+`;
+
+const establish = (helper: string) => CCW + helper + `
+int establish(struct qdio_irq *irq)
+{
+	if (!irq->cdev)
+		return -19;
+	set_handler(irq);
+	return 0;
+}
+`;
+
+describe('a lock behind a field-reading macro', () => {
+  it('reads the macro as an accessor', () => {
+    expect(functionMacros(CCW).get('get_ccwdev_lock')).toMatchObject({ params: ['x'], body: '(x)->ccwlock' });
+    expect(functionMacros('#define ADD(a, b) (a)->b\n#define other(x) (y)->lock\n#define f(x) (x)->a + 1\n').size).toBe(0);
+  });
+
+  it("names one lock at the helper's lock and unlock: its caller sees no imbalance", () => {
+    const f = lint(establish(`
+static void set_handler(struct qdio_irq *irq)
+{
+	struct ccw_device *cdev = irq->cdev;
+
+	spin_lock_irq(get_ccwdev_lock(cdev));
+	irq->handler = cdev->state;
+	spin_unlock_irq(get_ccwdev_lock(cdev));
+}
+`), { rule: 'lock-imbalance' });
+    expect(f).toEqual([]);
+  });
+
+  it('still reports the helper that returns with it held, named as written', () => {
+    const f = lint(establish(`
+static void set_handler(struct qdio_irq *irq)
+{
+	struct ccw_device *cdev = irq->cdev;
+
+	spin_lock_irq(get_ccwdev_lock(cdev));
+	if (cdev->state)
+		return;
+	irq->handler = cdev->state;
+	spin_unlock_irq(get_ccwdev_lock(cdev));
+}
+`), { rule: 'lock-imbalance' });
+    expect(f.map((x) => [x.function, x.lock])).toEqual([['set_handler', '*(get_ccwdev_lock(cdev))']]);
   });
 });

@@ -164,6 +164,19 @@ function forwardingCall(body: string): boolean {
   return matchingParen(b, m[0].length - 1) === b.length - 1;
 }
 
+/**
+ * Whether a macro body is a field of one of its parameters (`(x)->ccwlock`,
+ * `&(d)->lock`, `(p)->dev.mutex`): an accessor, as a function returning that
+ * path, so that `spin_lock(get_ccwdev_lock(cdev))` and the unlock through
+ * the same macro name one lock, `cdev->ccwlock`.
+ */
+function accessorBody(body: string, params: string[]): boolean {
+  let b = body.trim();
+  while (b.startsWith('(') && matchingParen(b, 0) === b.length - 1) b = b.slice(1, -1).trim();
+  const m = /^&?\s*(?:\(\s*([A-Za-z_]\w*)\s*\)|([A-Za-z_]\w*))((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)$/.exec(b);
+  return !!m && params.includes((m[1] ?? m[2])!);
+}
+
 function matchingParen(text: string, open: number): number {
   let depth = 0;
   for (let i = open; i < text.length; i++) {
@@ -174,7 +187,7 @@ function matchingParen(text: string, open: number): number {
   return -1;
 }
 
-/** Function-like macros of a file that forward to one call (see forwardingCall), no `#` in them. */
+/** Function-like macros of a file that forward to one call (see forwardingCall) or read a field of a parameter (accessorBody), no `#` in them. */
 export function functionMacros(text: string): Map<string, MacroDef> {
   const out = new Map<string, MacroDef>();
   if (!text.includes('#')) return out;
@@ -188,7 +201,7 @@ export function functionMacros(text: string): Map<string, MacroDef> {
       .replace(/\/\*[\s\S]*?\*\//g, ' ')
       .replace(/\/\/.*$/, '')
       .trim();
-    if (!body || body.includes('#') || /^[A-Z0-9_]+$/.test(name) || !forwardingCall(body)) continue;
+    if (!body || body.includes('#') || /^[A-Z0-9_]+$/.test(name) || !(forwardingCall(body) || accessorBody(body, params))) continue;
     const line = text.slice(0, m.index).split('\n').length;
     out.set(name, { name, params, body, line });
   }
@@ -202,9 +215,12 @@ export function includedPaths(text: string, file: string): string[] {
   for (const m of text.matchAll(INCLUDE_RE)) {
     const rel = m[2]!.trim();
     if (m[1] === '"') out.push(joinPath(dirOf(file), rel));
-    else {
+    else if (rel.startsWith('asm/')) {
+      // Outside arch/, <asm/...> is the built arch's: s390's drivers are s390's, the rest taken as x86's.
+      out.push(`arch/${arch ?? (file.startsWith('drivers/s390/') ? 's390' : 'x86')}/include/${rel}`, `include/asm-generic/${rel.slice(4)}`);
+    } else {
       if (arch) out.push(`arch/${arch}/include/${rel}`);
-      if (!rel.startsWith('asm/')) out.push(`include/${rel}`);
+      out.push(`include/${rel}`);
     }
   }
   return out.filter((p) => p && !p.startsWith('..') && !p.includes('/../') && !OUTSIDE_KERNEL.test(p));
