@@ -413,6 +413,8 @@ function* staleNames(ctx: RuleContext, fn: IrFunction, comments: Comment[]): Ite
       // A stale name only when no definition the code can see has the field.
       if (!defs.length || defs.some((d) => !d.fields.length || d.fields.some((f) => f.name === field))) continue;
       const def = defs[0]!;
+      // A field by another name: `#define d_lock d_lockref.lock` beside struct dentry.
+      if (fieldAlias(ctx, field, def.file, fn.file)) continue;
       yield {
         file: fn.file, line: c.pos.line, column: c.pos.column, function: fn.name, lock: null,
         statement: `${base}->${field}`,
@@ -420,5 +422,13 @@ function* staleNames(ctx: RuleContext, fn: IrFunction, comments: Comment[]): Ite
         related: [{ file: def.file, line: def.pos.line, function: null, message: `struct ${st} is defined here` }],
       };
     }
+  }
+}
+
+function fieldAlias(ctx: RuleContext, field: string, structFile: string, fromFile: string): boolean {
+  try {
+    return !!(ctx.index.objectMacro?.(field, structFile) ?? ctx.index.objectMacro?.(field, fromFile));
+  } catch {
+    return false;
   }
 }

@@ -96,4 +96,19 @@ void user(struct g *g)
       expect.stringMatching(/names g->count, but struct g has no field count/),
     ]);
   });
+
+  it('takes a field #defined as another path (`#define d_lock d_lockref.lock`) for a field', () => {
+    const src = (alias: string) => ({
+      'include/dentry.h': `struct spinlock { int x; };\nstruct lockref { struct spinlock lock; int count; };\nstruct dentry { struct lockref d_lockref; int d_flags; };\n${alias}`,
+      'fs/d.c': `#include <dentry.h>
+void set_flags(struct dentry *dentry)
+{
+	/* dentry->d_lock must be held by the caller */
+	dentry->d_flags = 1;
+}
+`,
+    });
+    expect(lint(src('#define d_lock d_lockref.lock\n'), { rule })).toEqual([]);
+    expect(lint(src(''), { rule }).map((x) => x.message)).toEqual([expect.stringMatching(/names dentry->d_lock, but struct dentry has no field d_lock/)]);
+  });
 });

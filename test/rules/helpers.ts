@@ -5,7 +5,7 @@
 import { parseC, lowerFile, releaseParsed } from '../../src/parse/c/api.js';
 import { extractFacts, type FileFacts } from '../../src/parse/index/extract.js';
 import { functionMacros, macroFunction } from '../../src/parse/index/index.js';
-import { fileConstant } from '../../src/parse/index/macro-values.js';
+import { fileConstant, objectMacros } from '../../src/parse/index/macro-values.js';
 import type { IrFunction } from '../../src/parse/ir.js';
 import type { Binding, TreeIndex } from '../../src/parse/index/types.js';
 import type { TreeView } from '../../src/parse/tree.js';
@@ -72,6 +72,13 @@ export function memIndex(files: Record<string, string>): TreeIndex {
       for (const f of order) {
         const v = fileConstant(files[f] ?? null, name);
         if (v !== null) return v;
+      }
+      return null;
+    },
+    objectMacro: (name, fromFile) => {
+      for (const f of [fromFile, ...Object.keys(files).filter((f) => f !== fromFile)]) {
+        const body = /\.[ch]$/.test(f) ? objectMacros(files[f] ?? '').get(name) : undefined;
+        if (body !== undefined) return body;
       }
       return null;
     },

@@ -566,6 +566,16 @@ class LazyIndex implements Index {
     return out;
   }
 
+  /** The body of an object-like macro visible from `fromFile` (`d_lockref.lock` for `d_lock`), or null. */
+  objectMacro(name: string, fromFile: string): string | null {
+    if (!/^[A-Za-z_]\w*$/.test(name)) return null;
+    for (const f of this.reachable(fromFile)) {
+      const body = this.valuesOf(f).get(name);
+      if (body !== undefined) return body;
+    }
+    return null;
+  }
+
   private valuesOf(file: string): Map<string, string> {
     let v = this.fileValues.get(file);
     if (!v) {

@@ -15,7 +15,7 @@
 
 const OBJECT_DEFINE_RE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?![\w(])[ \t]*((?:[^\n\\]|\\[^\n]|\\\n)*)/gm;
 
-/** Object-like macro bodies of a file by name, the first definition of each (as functionMacros, usually the config-on one). */
+/** Object-like macro bodies of a file by name (up to 400 characters), the first definition of each (as functionMacros, usually the config-on one). */
 export function objectMacros(text: string): Map<string, string> {
   const out = new Map<string, string>();
   if (!text.includes('#')) return out;
@@ -28,8 +28,8 @@ export function objectMacros(text: string): Map<string, string> {
       .replace(/\/\*.*$/, '')
       .replace(/\/\/.*$/, '')
       .trim();
-    // Only bodies that can be integer expressions are kept: the rest cost memory and never evaluate.
-    if (body && body.length <= 400 && /^[\w\s()|&^~<>+\-*/%!,]+$/.test(body)) out.set(name, body);
+    // Field aliases (`#define d_lock d_lockref.lock`) are kept too; evalConstant() refuses what is not a number.
+    if (body && body.length <= 400) out.set(name, body);
   }
   return out;
 }

@@ -89,6 +89,8 @@ export interface TreeIndex {
   bindingsFor(struct: string | null, field: string): Binding[];
   /** The value of an object-like macro (`#define XFS_ILOCK_EXCL (1u << 2)`) visible from `fromFile`, or null. */
   constant?(name: string, fromFile: string): number | null;
+  /** The body of an object-like macro visible from `fromFile` (`#define d_lock d_lockref.lock`), or null. */
+  objectMacro?(name: string, fromFile: string): string | null;
   /** Parse problems met so far: files skipped (too large, unreadable) and why. */
   skipped(): { file: string; reason: string }[];
   /**

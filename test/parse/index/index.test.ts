@@ -294,5 +294,7 @@ describe('macro values', () => {
   it('finds a quoted include in the directories above, as `-I $(src)` does', () => {
     const ix = createIndex(new TestView(root), noCache);
     expect(ix.constant!('XF_ILOCK_EXCL', 'fs/xf/libxf/bmap.c')).toBe(4);
+    expect(ix.objectMacro!('XF_ILOCK_ANY', 'fs/xf/libxf/bmap.c')).toBe('(XF_ILOCK_EXCL | XF_ILOCK_SHARED | XF_LOCAL)');
+    expect(ix.objectMacro!('XF_LOCAL', 'fs/xf/libxf/bmap.c')).toBeNull();
   });
 });

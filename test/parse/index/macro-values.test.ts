@@ -51,15 +51,17 @@ describe('object-like macros of a file', () => {
 #define LOOP_B	LOOP_A
 `;
 
-  it('keeps the bodies that can be integer expressions', () => {
-    const m = objectMacros(text);
-    expect([...m.keys()]).toEqual(['LOCK_A', 'LOCK_B', 'LOCK_MASK', 'SELF', 'LOOP_A', 'LOOP_B']);
+  it('keeps every object-like body, values and field aliases alike', () => {
+    const m = objectMacros(text + '#define d_lock\td_lockref.lock\n');
+    expect([...m.keys()]).toEqual(['LOCK_A', 'LOCK_B', 'LOCK_MASK', 'NAME', 'SELF', 'LOOP_A', 'LOOP_B', 'd_lock']);
+    expect(m.get('d_lock')).toBe('d_lockref.lock');
     expect(m.get('LOCK_MASK')).toBe('(LOCK_A |  \t\t\t LOCK_B)');
   });
 
   it('evaluates through other macros of the file, and not around a cycle', () => {
     expect(fileConstant(text, 'LOCK_MASK')).toBe(3);
     expect(fileConstant(text, 'FN_LIKE')).toBeNull();
+    expect(fileConstant(text, 'NAME')).toBeNull();
     expect(fileConstant(text, 'SELF')).toBeNull();
     expect(fileConstant(text, 'LOOP_A')).toBeNull();
     expect(fileConstant(null, 'LOCK_A')).toBeNull();
