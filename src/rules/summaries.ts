@@ -233,7 +233,7 @@ export class Summaries {
     // Most calls pass no constant: nothing to look up then. Names are looked up only for parameters that decide something.
     const given = callee.params.filter((p, i) => mayBeConst(args[i], outer)).map((p) => p.name);
     if (!given.length) return undefined;
-    const wanted = new Set(given.filter((p) => this.decides(callee, p, 0)));
+    const wanted = new Set(given.filter((p) => this.decides(callee, p)));
     return wanted.size ? calleeConsts(callee, args, outer, wanted, valueOf) : undefined;
   }
 
@@ -241,28 +241,40 @@ export class Summaries {
 
   /**
    * Whether a constant value of `param` can decide something: a branch of
-   * the function tests it, or it is passed on as it is to a callee whose
-   * parameter there does (`mark(n, locked)` -> `reclaim(n, locked)` -> `if (locked)`).
+   * the function tests it, or it is passed on as it is, up to four calls
+   * down, to a callee whose parameter there does (`mark(n, locked)` ->
+   * `reclaim(n, locked)` -> `if (locked)`). A search of its own per question
+   * (not answers met half-way through another), so that the answer is the
+   * same whatever was asked before.
    */
-  private decides(fn: IrFunction, param: string, depth: number): boolean {
+  private decides(fn: IrFunction, param: string): boolean {
     let per = this.decided.get(fn);
     if (!per) this.decided.set(fn, (per = new Map()));
     const hit = per.get(param);
     if (hit !== undefined) return hit;
-    // Provisional while computing: recursion through this parameter decides nothing.
-    per.set(param, false);
-    let out = testedParams(fn).has(param);
-    if (!out && depth < 4) {
-      for (const { call, at } of passedParams(fn)) {
-        for (const [k, p] of at) {
-          if (p !== param) continue;
-          const c = this.callee(call, fn);
-          const cp = c?.params[k]?.name;
-          if (c && cp && this.decides(c, cp, depth + 1)) out = true;
-          if (out) break;
+    let out = false;
+    const seen = new Set<string>();
+    let level: [IrFunction, string][] = [[fn, param]];
+    for (let depth = 0; depth <= 4 && level.length && !out; depth++) {
+      const next: [IrFunction, string][] = [];
+      for (const [f, p] of level) {
+        if (testedParams(f).has(p)) {
+          out = true;
+          break;
         }
-        if (out) break;
+        if (depth === 4) continue;
+        for (const { call, at } of passedParams(f)) {
+          for (const [k, q] of at) {
+            if (q !== p) continue;
+            const c = this.callee(call, f);
+            const cp = c?.params[k]?.name;
+            if (!c || !cp) continue;
+            const key = `${c.file}\0${c.name}\0${c.pos.line}\0${cp}`;
+            if (!seen.has(key)) (seen.add(key), next.push([c, cp]));
+          }
+        }
       }
+      level = next;
     }
     per.set(param, out);
     return out;

@@ -83,6 +83,13 @@ export const DEFINE_MACRO_TYPES: Record<string, string> = {
   DECLARE_WAITQUEUE: 'struct wait_queue_entry',
   DEFINE_RATELIMIT_STATE: 'struct ratelimit_state',
   DEFINE_TIMER: 'struct timer_list',
+  // On-stack iterators of the xarray, maple tree and VMA walks: locals, not globals named xas or mas.
+  XA_STATE: 'struct xa_state',
+  XA_STATE_ORDER: 'struct xa_state',
+  MA_STATE: 'struct ma_state',
+  VMA_ITERATOR: 'struct vma_iterator',
+  DEFINE_READAHEAD: 'struct readahead_control',
+  DECLARE_SWAITQUEUE: 'struct swait_queue',
 };
 
 /** File-scope macros whose bodies are code fragments the grammar cannot read: blanked, recorded. */

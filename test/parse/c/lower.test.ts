@@ -431,6 +431,12 @@ describe('more kernel idioms', () => {
     expect(fns[0]!.locals).toEqual({ tmp: 'struct list_head' });
     expect(fns[0]!.parseErrors).toBe(0);
   });
+
+  it('XA_STATE and MA_STATE declare locals (so `xas.xa->xa_lock` is not a global lock)', () => {
+    const fns = extractFunctions(`int f(struct address_space *m, unsigned long i)\n{\n\tXA_STATE(xas, &m->i_pages, i);\n\tMA_STATE(mas, &m->mt, i, i);\n\txas_lock_irq(&xas);\n\txas_unlock_irq(&xas);\n\treturn 0;\n}\n`, 'a.c');
+    expect(fns[0]!.locals).toEqual({ xas: 'struct xa_state', mas: 'struct ma_state' });
+    expect(fns[0]!.parseErrors).toBe(0);
+  });
 });
 
 describe('iterator macros', () => {
