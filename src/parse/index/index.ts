@@ -5,6 +5,8 @@
  * (src/parse/index/cache.ts) and every answer memoised for the life of the
  * index (a view is a snapshot).
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { evalConstant, objectMacros } from './macro-values.js';
 import type { IrFunction } from '../ir.js';
 import type { TreeView } from '../tree.js';
@@ -257,6 +259,21 @@ export function macroFunction(def: MacroDef, file: string): IrFunction | null {
   return { ...fn, returnType: '', params: fn.params.map((p) => ({ ...p, type: '' })) };
 }
 
+/** What the macro lookups take from one file. */
+interface MacroInfo {
+  macros: Map<string, MacroDef>;
+  /** As written (includedPaths); searchUp() is the view's. */
+  includes: string[];
+  /** Object-like macros, read on first need (most files are walked for function-like ones only). */
+  values: Map<string, string> | null;
+}
+
+const NO_VALUES: ReadonlyMap<string, string> = new Map();
+
+/** MacroInfo of files as they are on disk, by absolute path, for every index of the process; kept while inode, size and mtime stay. */
+const diskInfo = new Map<string, { stamp: string; info: MacroInfo }>();
+const MAX_DISK_INFO = 40_000;
+
 /** How many headers, and how deep in the include graph, are searched for a macro definition (each header is read once). */
 const MAX_MACRO_FILES = 800;
 const MAX_INCLUDE_DEPTH = 5;
@@ -288,7 +305,6 @@ class LazyIndex implements Index {
   private readonly reachMemo = new Map<string, string[]>();
   private readonly macroFnMemo = new Map<string, IrFunction | null>();
   private readonly macroUseMemo = new Map<string, IrFunction | null>();
-  private readonly fileValues = new Map<string, Map<string, string>>();
   private readonly constMemo = new Map<string, number | null>();
   private readonly constVisiting = new Set<string>();
 
@@ -460,16 +476,47 @@ class LazyIndex implements Index {
   /** The file's function-like macros and includes (memoised; null when unreadable). */
   private macrosOf(file: string): { macros: Map<string, MacroDef>; includes: string[] } | null {
     if (this.fileMacros.has(file)) return this.fileMacros.get(file)!;
+    const info = this.textInfo(file);
+    const v = info === null ? null : { macros: info.macros, includes: info.includes.map((p) => this.searchUp(p, file)) };
+    this.fileMacros.set(file, v);
+    return v;
+  }
+
+  /**
+   * What the macro lookups read of a file: from the process-wide cache when
+   * the file is the disk's (check's batches, a series' views and every
+   * lookup of a run walk the same headers), else from this view's text.
+   */
+  private textInfo(file: string): MacroInfo | null {
+    if (!/\.[ch]$/.test(file)) return null;
+    const changed = this.view.changes().has(file);
+    let stamp: string | null = null;
+    const abs = join(this.view.root, file);
+    if (!changed) {
+      // Views not backed by the disk (tests' in-memory trees) fail here and are read below, uncached.
+      try {
+        const st = statSync(abs);
+        if (st.isFile()) stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      } catch {
+        stamp = null;
+      }
+      const hit = stamp === null ? undefined : diskInfo.get(abs);
+      if (hit?.stamp === stamp) return hit!.info;
+    }
     let exists = false;
     try {
-      exists = /\.[ch]$/.test(file) && this.view.exists(file);
+      exists = this.view.exists(file);
     } catch {
       exists = false;
     }
     const text = exists ? this.read(file) : null;
-    const v = text === null ? null : { macros: functionMacros(text), includes: includedPaths(text, file).map((p) => this.searchUp(p, file)) };
-    this.fileMacros.set(file, v);
-    return v;
+    if (text === null) return null;
+    const info: MacroInfo = { macros: functionMacros(text), includes: includedPaths(text, file), values: null };
+    if (stamp !== null) {
+      if (diskInfo.size >= MAX_DISK_INFO) diskInfo.delete(diskInfo.keys().next().value!);
+      diskInfo.set(abs, { stamp, info });
+    }
+    return info;
   }
 
   /**
@@ -576,14 +623,11 @@ class LazyIndex implements Index {
     return null;
   }
 
-  private valuesOf(file: string): Map<string, string> {
-    let v = this.fileValues.get(file);
-    if (!v) {
-      const text = this.macrosOf(file) ? this.read(file) : null;
-      v = text === null ? new Map() : objectMacros(text);
-      this.fileValues.set(file, v);
-    }
-    return v;
+  private valuesOf(file: string): ReadonlyMap<string, string> {
+    const info = this.textInfo(file);
+    if (!info) return NO_VALUES;
+    info.values ??= objectMacros(this.read(file) ?? '');
+    return info.values;
   }
 
   functionsIn(file: string): IrFunction[] {

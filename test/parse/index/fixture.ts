@@ -5,7 +5,7 @@
  * or kthread the index knows.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TreeView } from '../../../src/parse/tree.js';
@@ -319,7 +319,8 @@ export class TestView implements TreeView {
   }
 
   exists(rel: string): boolean {
-    return this.read(rel) !== null;
+    if (this.changed.has(rel)) return this.changed.get(rel) !== null;
+    return existsSync(join(this.root, rel));
   }
 
   changes(): ReadonlyMap<string, string | null> {

@@ -291,6 +291,23 @@ describe('macro values', () => {
     expect(ix.constant!('f', 'fs/xf/xf_inode.c')).toBeNull();
   });
 
+  it('reads a header once for every index of the process, again when it changes or the view changes it', () => {
+    put('fs/yf/yf.h', '#define YF_EXCL\t(1u << 0)\n');
+    put('fs/yf/yf.c', '#include "yf.h"\n');
+    const first = new TestView(root);
+    expect(createIndex(first, noCache).constant!('YF_EXCL', 'fs/yf/yf.c')).toBe(1);
+    expect(first.reads).toContain('fs/yf/yf.h');
+    const second = new TestView(root);
+    expect(createIndex(second, noCache).constant!('YF_EXCL', 'fs/yf/yf.c')).toBe(1);
+    expect(second.reads).not.toContain('fs/yf/yf.h');
+    // A view that changes the header reads its own text.
+    const patched = new TestView(root, new Map([['fs/yf/yf.h', '#define YF_EXCL (1u << 5)\n']]));
+    expect(createIndex(patched, noCache).constant!('YF_EXCL', 'fs/yf/yf.c')).toBe(32);
+    // An edit on disk is seen by the next index.
+    put('fs/yf/yf.h', '#define YF_EXCL\t(1u << 7)  \n');
+    expect(createIndex(new TestView(root), noCache).constant!('YF_EXCL', 'fs/yf/yf.c')).toBe(128);
+  });
+
   it('finds a quoted include in the directories above, as `-I $(src)` does', () => {
     const ix = createIndex(new TestView(root), noCache);
     expect(ix.constant!('XF_ILOCK_EXCL', 'fs/xf/libxf/bmap.c')).toBe(4);
