@@ -49,6 +49,12 @@ export interface LockFact {
   site: Site | null;
   /** Held because an assert or annotation says so, not because it was taken here. */
   assumed: boolean;
+  /**
+   * The variable that points at the lock here: the result of a call that
+   * returns the lock it took (`ptl = pmd_trans_huge_lock(pmd, vma)` takes
+   * the page table lock and returns it). `spin_unlock(ptl)` releases it.
+   */
+  via?: string;
 }
 
 interface Pending {
@@ -69,13 +75,14 @@ export interface State {
 
 /** What calling another function does to the caller's locks (from the callee's summary). */
 export interface CallEffect {
-  acquires: { lock: LockRef; mode: LockMode; site: Site }[];
+  /** `returned`: the callee returns a pointer to this lock (the caller names it by the call's result). */
+  acquires: { lock: LockRef; mode: LockMode; site: Site; returned?: boolean }[];
   /**
    * Held at some of the callee's returns only (a conditional acquire, e.g. on
    * success); `when` says which return values mean held, where the callee's
    * returns tell (NULL or an error code on the paths that did not lock).
    */
-  maybeAcquires?: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero' }[];
+  maybeAcquires?: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero'; returned?: boolean }[];
   releases: LockRef[];
 }
 
@@ -151,6 +158,10 @@ function join(a: State | undefined, b: State): { state: State; changed: boolean 
       x.states = st;
       x.site = x.site ?? y.site;
       x.assumed = x.assumed && y.assumed;
+      if (x.via !== y.via && x.via !== undefined) {
+        x.via = undefined;
+        changed = true;
+      }
     } else if (y) {
       // Untouched on a's paths: as the caller had it, or no object at all where its pointer is NULL.
       out.locks.set(k, { ...y, states: y.states | (hangsOffAny(k, a.nulls) ? N : E) });
@@ -174,7 +185,42 @@ function join(a: State | undefined, b: State): { state: State; changed: boolean 
 
 function set(s: State, lock: LockRef, states: number, mode: LockMode, site: Site | null, assumed = false): void {
   const cur = s.locks.get(lock.key);
-  s.locks.set(lock.key, { lock: cur?.lock ?? lock, states, mode, site: site ?? cur?.site ?? null, assumed });
+  const fact: LockFact = { lock: cur?.lock ?? lock, states, mode, site: site ?? cur?.site ?? null, assumed };
+  if (cur?.via !== undefined) fact.via = cur.via;
+  s.locks.set(lock.key, fact);
+}
+
+/** `v` (a variable or a field path) no longer points at the lock it did (assigned, or its address handed to a call). */
+function forgetVia(s: State, v: string): void {
+  for (const f of s.locks.values()) if (f.via !== undefined && (f.via === v || f.via.startsWith(`${v}->`) || f.via.startsWith(`${v}.`))) f.via = undefined;
+}
+
+/** The text a pointer is known by, for `via`: a variable or a field path (`vmf->ptl`); null for anything else. */
+function pointerText(e: Expr): string | null {
+  const n = e.k === 'cast' ? e.arg : e;
+  if (n.k === 'id') return n.name;
+  if (n.k === 'field') {
+    const b = pointerText(n.base);
+    return b === null ? null : `${b}${n.arrow ? '->' : '.'}${n.name}`;
+  }
+  return null;
+}
+
+/**
+ * `spin_unlock(ptl)` where nothing is held by the name `*ptl`, but `ptl`
+ * is the result of a call that returned the lock it took: release that
+ * lock, under the name the callee's summary gave it.
+ */
+function releaseVia(s: State, lock: LockRef): boolean {
+  const e = lock.expr;
+  const v = e.k === 'unary' && e.op === '*' ? pointerText(e.arg) : null;
+  if (!v) return false;
+  for (const f of s.locks.values()) {
+    if (f.via !== v || !(f.states & H)) continue;
+    set(s, f.lock, R, f.mode, null);
+    return true;
+  }
+  return false;
 }
 
 /**
@@ -287,6 +333,13 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
       if (ins.value.k === 'null') addNull(s, ins.target.name);
       else s.nulls.delete(ins.target.name);
     }
+    const to = pointerText(ins.target);
+    if (to !== null) {
+      forgetVia(s, to);
+      // `ptl = $t1`, `vmf->ptl = $t1`: the lock the call returned is now pointed at from there.
+      const from = pointerText(ins.value);
+      if (from !== null) for (const f of s.locks.values()) if (f.via === from) f.via = to;
+    }
     return;
   }
   if (ins.op !== 'call') return;
@@ -295,8 +348,15 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
     s.pending.delete(ins.result.name);
     s.nulls.delete(ins.result.name);
   }
+  const resultText = ins.result ? pointerText(ins.result) : null;
+  if (resultText !== null) forgetVia(s, resultText);
   // `btrfs_cow_block(..., &left)` may set the pointer.
-  if (s.nulls.size) for (const a of ins.args) if (a.k === 'unary' && a.op === '&' && a.arg.k === 'id') s.nulls.delete(a.arg.name);
+  for (const a of ins.args) {
+    if (a.k !== 'unary' || a.op !== '&') continue;
+    if (a.arg.k === 'id') s.nulls.delete(a.arg.name);
+    const t = pointerText(a.arg);
+    if (t !== null) forgetVia(s, t);
+  }
   if (!name) return;
   const acq = acquirePrim(name);
   if (acq) {
@@ -315,7 +375,7 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
     const lock = lockOfArgs(ins.args, scope, relp.kind);
     if (!lock) return;
     const cur = s.locks.get(lock.key);
-    if ((!cur || cur.states === E) && releaseReturned(s, lock)) return;
+    if ((!cur || cur.states === E) && (releaseVia(s, lock) || releaseReturned(s, lock))) return;
     if (!cur || cur.states === E) entryHeld.add(lock.key);
     set(s, lock, R, cur?.mode ?? 'excl', null);
     return;
@@ -341,15 +401,20 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
   if (eff) {
     for (const r of eff.releases) {
       const cur = s.locks.get(r.key);
-      if ((!cur || cur.states === E) && releaseReturned(s, r)) continue;
+      if ((!cur || cur.states === E) && (releaseVia(s, r) || releaseReturned(s, r))) continue;
       if (!cur || cur.states === E) entryHeld.add(r.key);
       set(s, r, R, cur?.mode ?? 'excl', null);
     }
-    for (const a of eff.acquires) set(s, a.lock, H, a.mode, a.site);
+    const result = ins.result?.k === 'id' ? ins.result.name : null;
+    for (const a of eff.acquires) {
+      set(s, a.lock, H, a.mode, a.site);
+      if (a.returned && resultText !== null) s.locks.get(a.lock.key)!.via = resultText;
+    }
     for (const a of eff.maybeAcquires ?? []) {
       const cur = s.locks.get(a.lock.key);
       set(s, a.lock, (cur?.states ?? E) | H, a.mode, a.site);
-      if (a.when && ins.result?.k === 'id') s.pending.set(ins.result.name, { lock: a.lock, mode: a.mode, when: a.when, site: a.site, maybe: true });
+      if (a.returned && resultText !== null) s.locks.get(a.lock.key)!.via = resultText;
+      if (a.when && result) s.pending.set(result, { lock: a.lock, mode: a.mode, when: a.when, site: a.site, maybe: true });
     }
   }
 }

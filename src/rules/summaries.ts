@@ -99,10 +99,10 @@ export interface Summary {
   flow: Flow;
   takes: TakeFact[];
   requires: RequireFact[];
-  /** Held at every return and not on entry. */
-  acquires: { lock: LockRef; mode: LockMode; site: Site }[];
+  /** Held at every return and not on entry; `returned`: what the function returns points at it. */
+  acquires: { lock: LockRef; mode: LockMode; site: Site; returned?: boolean }[];
   /** Held at some returns only, not on entry (conditional acquire). */
-  maybeAcquires: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero' }[];
+  maybeAcquires: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero'; returned?: boolean }[];
   /** Released at every return, having been held on entry. */
   releases: LockRef[];
   waits: WaitFact[];
@@ -298,9 +298,9 @@ export class Summaries {
           const { callee, summary: s } = hit;
           const map = callerMapper(callee, call.args, scope);
           eff = {
-            acquires: s.acquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site })).filter((a) => nameable(a.lock)),
+            acquires: s.acquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site, returned: a.returned })).filter((a) => nameable(a.lock)),
             releases: s.releases.map(map).filter(nameable),
-            maybeAcquires: s.maybeAcquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site, when: a.when })).filter((a) => nameable(a.lock)),
+            maybeAcquires: s.maybeAcquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site, when: a.when, returned: a.returned })).filter((a) => nameable(a.lock)),
           };
         }
         effects.set(call, eff);
@@ -462,13 +462,13 @@ export class Summaries {
         }
         if (facts.every((f) => f && f.states === H && !f.assumed) && !flow.entryHeld.has(k)) {
           const f = facts.find((x) => x?.site) ?? facts[0]!;
-          if (f!.site) acquires.push({ lock: f!.lock, mode: f!.mode, site: f!.site });
+          if (f!.site) acquires.push({ lock: f!.lock, mode: f!.mode, site: f!.site, ...(returnsLock(flow.returns, k, scope) ? { returned: true } : {}) });
         } else if (flow.entryHeld.has(k) && facts.every((f) => f && f.states === R)) {
           releases.push(facts[0]!.lock);
         } else if (!flow.entryHeld.has(k)) {
           const f = facts.find((x) => x && x.states & H && !x.assumed && x.site);
           const when = heldWhen(flow.returns, k);
-          if (f) maybeAcquires.push({ lock: f.lock, mode: f.mode, site: f.site!, ...(when ? { when } : {}) });
+          if (f) maybeAcquires.push({ lock: f.lock, mode: f.mode, site: f.site!, ...(when ? { when } : {}), ...(returnsLock(flow.returns, k, scope) ? { returned: true } : {}) });
         }
       }
       // `return mutex_lock_interruptible(&x->lock);`: the result says whether the lock is held, for the caller to test.
@@ -601,6 +601,28 @@ function nonzeroConst(e: Expr | null): boolean {
  * when the result is non-zero; `if (bad) return -EINVAL; lock(); return 0;`
  * when it is zero. Undefined when the returns do not tell.
  */
+/**
+ * Whether every return that holds lock `key` returns a pointer to it
+ * (`return ptl;` after `ptl = pmd_lock(mm, pmd)`, or `return &x->lock;`).
+ */
+function returnsLock(returns: Flow['returns'], key: string, scope: FnScope): boolean {
+  const held = returns.filter((r) => (r.state.locks.get(key)?.states ?? E) === H);
+  return (
+    held.length > 0 &&
+    held.every((r) => {
+      const v = r.term.value;
+      if (!v) return false;
+      const via = r.state.locks.get(key)?.via;
+      if (via !== undefined && ((v.k === 'id' && via === v.name) || exprText(v) === via)) return true;
+      try {
+        return lockRef(v, scope, null).key === key;
+      } catch {
+        return false;
+      }
+    })
+  );
+}
+
 function heldWhen(returns: Flow['returns'], key: string): 'nonzero' | 'zero' | undefined {
   const held = returns.filter((r) => (r.state.locks.get(key)?.states ?? E) === H).map((r) => r.term.value);
   const free = returns.filter((r) => !((r.state.locks.get(key)?.states ?? E) & H)).map((r) => r.term.value);
