@@ -14,6 +14,7 @@ import { applySeries } from '../parse/apply.js';
 import { analyse, enclosingFunction, functionText, type Analysis } from './analyse.js';
 import { describeFailure } from './apply-failure.js';
 import { createIndex } from '../parse/index/index.js';
+import { FileSearch, type GitInfo } from '../parse/index/files.js';
 import type { IrFunction } from '../parse/ir.js';
 import { fnPrint } from '../model/deps.js';
 import { newWarnSession, withWarnSession, type WarnFocus, type WarnSession } from '../rules/warn-reachable.js';
@@ -71,9 +72,12 @@ export function analyseSeries(base: TreeView, series: Series, patches: PatchSour
   const applied = results.filter((r) => r.applied);
   const files = [...new Set(applied.flatMap((r) => r.touched))].filter(isC).sort();
   const views: TreeView[] = [base, ...snapshots];
+  // Every view is the same disk tree under its own overlay: one `git status` for all of them
+  // (the overlay's changes are the view's own; on a kernel tree each status costs 0.3-1 s).
+  const git = new FileSearch(base).gitSnapshot();
   // One session for every view: an exploration whose code is the same in two views runs once.
-  const session = newWarnSession(opts.focus && config.model !== false ? seriesFocus(views, files, config) : null);
-  const run = () => views.map((v) => analyse(v, files.filter((f) => v.exists(f)), config));
+  const session = newWarnSession(opts.focus && config.model !== false ? seriesFocus(views, files, config, git) : null);
+  const run = () => views.map((v) => analyse(v, files.filter((f) => v.exists(f)), config, undefined, git));
   const runs = opts.reuse === false ? run() : withWarnSession(session, run);
   const total = patches.length;
 
@@ -126,7 +130,7 @@ export function analyseSeries(base: TreeView, series: Series, patches: PatchSour
  * outside the functions of the touched files changes (a struct, a macro, a
  * global, a prototype): that can change any exploration, so none is left out.
  */
-export function seriesFocus(views: TreeView[], files: string[], config: Config): WarnFocus | null {
+export function seriesFocus(views: TreeView[], files: string[], config: Config, git?: GitInfo | null): WarnFocus | null {
   // Per `file\0name`, per view: the prints (code) and texts of its definitions; per file, per view: the rest.
   const code = new Map<string, string[]>();
   const text = new Map<string, string[]>();
@@ -138,7 +142,7 @@ export function seriesFocus(views: TreeView[], files: string[], config: Config):
   };
   for (let vi = 0; vi < views.length; vi++) {
     const view = views[vi]!;
-    const index = createIndex(view, { maxFileBytes: config.limits.maxFileBytes });
+    const index = createIndex(view, { maxFileBytes: config.limits.maxFileBytes, ...(git !== undefined ? { git } : {}) });
     for (const file of files) {
       const src = view.exists(file) ? view.read(file) : null;
       if (src === null) {

@@ -3,6 +3,7 @@
  * explored once (reused in every view, lines moved) or, for lint and review,
  * not at all; what those commands report stays the same.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,3 +233,36 @@ describe('warn-reachable over the views of a series', () => {
 function parseOne(hunks: string) {
   return parseDiff(`diff --git a/${F} b/${F}\n--- a/${F}\n+++ b/${F}\n${hunks}`, 'test');
 }
+
+describe('the views of a series over a git tree', () => {
+  test('share one git snapshot: no view runs git status, and the findings are those of a plain tree', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kreview-series-git-'));
+    try {
+      const tree = join(dir, 'tree');
+      mkdirSync(join(tree, 'drivers/misc'), { recursive: true });
+      writeFileSync(join(tree, F), WIDGET);
+      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: tree, stdio: 'ignore' });
+      git('init', '-q');
+      git('add', '.');
+      git('commit', '-q', '-m', 'base');
+      writeFileSync(join(dir, 'series.mbox'), `${COVER}\n${mail(1, 'widget: never break the state', P1)}\n${mail(2, 'widget: mode 3', P2)}`);
+      const { series, patches } = await loadPatchSeries(memoryIo(), [join(dir, 'series.mbox')], { loreUrl: 'http://127.0.0.1:9' });
+      const a = analyseSeries(new DiskTree(tree), series, patches, defaultConfig());
+      for (const run of [a.before, a.after]) {
+        // A definition search goes through the per-commit table, which needs the tree's git state.
+        run.index.functions('no_such_function_anywhere');
+        const st = (run.index as TreeIndex & { stats(): { search: { gitStatus: number; declBuilds: number; declShardLoads: number } } }).stats().search;
+        expect(st.gitStatus).toBe(0);
+        expect(st.declBuilds + st.declShardLoads).toBeGreaterThan(0);
+      }
+      const plainDir = join(dir, 'plain');
+      mkdirSync(join(plainDir, 'drivers/misc'), { recursive: true });
+      writeFileSync(join(plainDir, F), WIDGET);
+      const b = analyseSeries(new DiskTree(plainDir), series, patches, defaultConfig());
+      expect(ids(a.introduced)).toEqual(ids(b.introduced));
+      expect(ids(a.fixed)).toEqual(ids(b.fixed));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
