@@ -13,6 +13,7 @@ import { createIndex } from '../../src/parse/index/index.js';
 import { Finding } from '../../src/report/schema.js';
 import { defaultConfig } from '../../src/rules/config.js';
 import { runRules } from '../../src/rules/engine.js';
+import { Summaries } from '../../src/rules/summaries.js';
 
 const tree = process.env.KREVIEW_KERNEL_TREE;
 const dir = process.env.KREVIEW_RULES_DIR ?? 'drivers/iommu';
@@ -79,4 +80,36 @@ static void gdev_init(struct group_device *gdev)
     expect(holders?.slice(1).sort()).toEqual(['__iommu_group_remove_device', '__iommu_probe_device']);
     expect(f[0]!.message).toMatch(/cancel_work_sync\(&grp_dev->work\) waits for gdev_broken_worker\(\)/);
   }, 300_000);
+});
+
+describe.skipIf(!tree)('kernel idioms that gave false positives, on the real code', () => {
+  const summaries = () => {
+    const index = createIndex(new DiskTree(tree!), {});
+    return { index, s: new Summaries(index, defaultConfig()) };
+  };
+  const keys = (ls: { lock: { key: string } }[]) => ls.map((l) => l.lock.key);
+
+  it("xfs_bmapi_read() requires the ILOCK only: the bits of xfs_assert_ilocked()'s flags are read as numbers", () => {
+    const { index, s } = summaries();
+    const fn = index.resolve('xfs_bmapi_read', 'fs/xfs/libxfs/xfs_bmap.c')!;
+    expect(fn).not.toBeNull();
+    // `xfs_assert_ilocked(ip, XFS_ILOCK_SHARED | XFS_ILOCK_EXCL)`: not the IOLOCK (i_rwsem) nor the MMAPLOCK.
+    const req = keys(s.get(fn)!.requires);
+    expect(req).toContain('ip->i_lock');
+    expect(req.filter((k) => /i_rwsem|invalidate_lock/.test(k))).toEqual([]);
+  }, 120_000);
+
+  it('qdio_shutdown_irq() takes and drops one lock through get_ccwdev_lock(): no net effect', () => {
+    const { index, s } = summaries();
+    const fn = index.resolve('qdio_shutdown_irq', 'drivers/s390/cio/qdio_main.c')!;
+    const sum = s.get(fn)!;
+    expect([sum.acquires.length, sum.maybeAcquires.length, sum.releases.length]).toEqual([0, 0, 0]);
+  }, 120_000);
+
+  it('__pmd_trans_huge_lock() returns the lock it may take, held when the result is non-NULL', () => {
+    const { index, s } = summaries();
+    const fn = index.resolve('__pmd_trans_huge_lock', 'mm/huge_memory.c')!;
+    const sum = s.get(fn)!;
+    expect(sum.maybeAcquires.map((a) => [a.when, a.returned])).toEqual([['nonzero', true]]);
+  }, 120_000);
 });
