@@ -162,8 +162,18 @@ function callOf(e: Expr): CallValue['call'] | null {
   return e.k === 'unknown' && 'call' in e ? (e as CallValue).call : null;
 }
 
+/**
+ * An accessor's `_rcu` twin reads the same object (`dev_net_rcu(dev)` and
+ * `dev_net(dev)`, `read_pnet_rcu()` and `read_pnet()`): rtnl_net_dev_lock()
+ * locks `dev_net_rcu(dev)->rtnl_mutex` and rtnl_net_dev_unlock() unlocks
+ * `dev_net(dev)->rtnl_mutex`, one mutex (45 lock-imbalance findings on the
+ * whole tree, one per caller of unregister_netdev() and kin).
+ */
+const RCU_TWIN = /^[a-z]\w*[a-z0-9]_rcu$/;
+
 function callValueOf(callee: string, args: Expr[]): CallValue {
-  return { k: 'unknown', text: `${callee}(${args.map((a) => exprText(a)).join(', ')})`, call: { callee, args } };
+  const name = RCU_TWIN.test(callee) ? callee.slice(0, -4) : callee;
+  return { k: 'unknown', text: `${name}(${args.map((a) => exprText(a)).join(', ')})`, call: { callee: name, args } };
 }
 
 /** The call value at the bottom of a path (`f(x)` in `f(x)->a.b`), or null. */
