@@ -64,6 +64,13 @@ interface Pending {
   site: Site;
   /** Already maybe-held (a callee's conditional acquire): the other edge clears it. */
   maybe?: boolean;
+  /**
+   * A branch on the variable already set the lock's state on each edge: it
+   * is not applied again (the lock may have been released since), but the
+   * variable still tells whether the lock was taken, for a function that
+   * returns it (`ret = down_write_killable(...); if (!ret) ...; return ret;`).
+   */
+  decided?: boolean;
 }
 
 export interface State {
@@ -486,9 +493,9 @@ function pointerEdge(s: State, v: string, nonzero: boolean): State {
 
 function pendingEdge(s: State, t: Terminator & { op: 'branch' }, tv: { name: string }, nonzero: boolean): State {
   const p = s.pending.get(tv.name);
-  if (!p) return s;
+  if (!p || p.decided) return s;
   const out = clone(s);
-  out.pending.delete(tv.name);
+  out.pending.set(tv.name, { ...p, decided: true });
   const acquired = p.when === 'nonzero' ? nonzero : !nonzero;
   if (acquired) set(out, p.lock, H, p.mode, p.site);
   else if (p.maybe) set(out, p.lock, E, p.mode, null);

@@ -467,7 +467,7 @@ export class Summaries {
           releases.push(facts[0]!.lock);
         } else if (!flow.entryHeld.has(k)) {
           const f = facts.find((x) => x && x.states & H && !x.assumed && x.site);
-          const when = heldWhen(flow.returns, k);
+          const when = heldWhen(flow.returns, k) ?? decidedWhen(flow.returns, k);
           if (f) maybeAcquires.push({ lock: f.lock, mode: f.mode, site: f.site!, ...(when ? { when } : {}), ...(returnsLock(flow.returns, k, scope) ? { returned: true } : {}) });
         }
       }
@@ -601,6 +601,33 @@ function nonzeroConst(e: Expr | null): boolean {
  * when the result is non-zero; `if (bad) return -EINVAL; lock(); return 0;`
  * when it is zero. Undefined when the returns do not tell.
  */
+/**
+ * When every return passes on the variable whose test decided lock `key`
+ * (`ret = down_write_killable(&mm->mmap_lock); if (!ret) ...; return ret;`),
+ * or a constant that says "not taken" where the lock is not held: what the
+ * variable says.
+ */
+function decidedWhen(returns: Flow['returns'], key: string): 'nonzero' | 'zero' | undefined {
+  let when: 'nonzero' | 'zero' | undefined;
+  for (const r of returns) {
+    const v = r.term.value;
+    const p = v?.k === 'id' ? r.state.pending.get(v.name) : undefined;
+    if (p?.decided && p.lock.key === key) {
+      if (when && when !== p.when) return undefined;
+      when = p.when;
+    }
+  }
+  if (!when) return undefined;
+  const ok = returns.every((r) => {
+    const v = r.term.value;
+    const p = v?.k === 'id' ? r.state.pending.get(v.name) : undefined;
+    if (p?.decided && p.lock.key === key) return true;
+    const held = (r.state.locks.get(key)?.states ?? E) & H;
+    return !held && (when === 'zero' ? nonzeroConst(v) : zeroish(v));
+  });
+  return ok ? when : undefined;
+}
+
 /**
  * Whether every return that holds lock `key` returns a pointer to it
  * (`return ptl;` after `ptl = pmd_lock(mm, pmd)`, or `return &x->lock;`).
