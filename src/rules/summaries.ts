@@ -63,6 +63,12 @@ export interface RequireFact {
   /** From the function's call site down to the assert (the last step). */
   chain: Step[];
   via: 'assert' | 'annotation' | 'wrapper';
+  /**
+   * The assert is on every path through each function of the chain. False
+   * for `if (rcu_rdp_is_offloaded(rdp)) lockdep_assert_held(&rdp->nocb_lock)`:
+   * required only under a condition the callers cannot be checked against.
+   */
+  always?: boolean;
 }
 
 export interface WaitTarget {
@@ -349,11 +355,17 @@ export class Summaries {
     };
     // One requirement per lock (and per direct assert or not): the rules read the first of a lock
     // only, and every call path to the same assert repeated it, up to MAX_FACTS, in every caller.
-    const seenReq = new Set<string>();
+    const seenAt = new Map<string, number>();
     const addRequire = (r: RequireFact): void => {
       const k = `${r.lock.key}|${r.chain.length === 1}`;
-      if (seenReq.has(k) || requires.length >= MAX_FACTS) return;
-      seenReq.add(k);
+      const at = seenAt.get(k);
+      // An unconditional path to the assert wins over a conditional one found first.
+      if (at !== undefined) {
+        if (r.always && !requires[at]!.always) requires[at] = r;
+        return;
+      }
+      if (requires.length >= MAX_FACTS) return;
+      seenAt.set(k, requires.length);
       requires.push(r);
     };
     const stateOf = (s: State, l: LockRef): number => s.locks.get(l.key)?.states ?? E;
@@ -394,7 +406,7 @@ export class Summaries {
             // Only a lock the function leaves entirely to its caller is the caller's to hold: one it
             // takes or drops itself on some path is its own business (and a caller holding it would deadlock).
             if (stateOf(st, lock) === E && (lock.root === 'param' || lock.root === 'global')) {
-              addRequire({ lock, chain: [here], via: this.config.assertWrappers[ins.callee] ? 'wrapper' : 'assert' });
+              addRequire({ lock, chain: [here], via: this.config.assertWrappers[ins.callee] ? 'wrapper' : 'assert', always });
             }
           }
           continue;
@@ -428,7 +440,7 @@ export class Summaries {
           if (requires.length >= MAX_FACTS) break;
           const lock = toCaller(r.lock);
           const s = stateOf(st, lock);
-          if (s === E && (lock.root === 'param' || lock.root === 'global')) addRequire({ lock, chain: [here, ...r.chain], via: r.via });
+          if (s === E && (lock.root === 'param' || lock.root === 'global')) addRequire({ lock, chain: [here, ...r.chain], via: r.via, always: r.always !== false && always });
         }
         for (const w of cs.waits) {
           if (waits.length >= MAX_FACTS) break;
@@ -441,7 +453,7 @@ export class Summaries {
     }
     for (const text of fn.annotations.mustHold) {
       const e = parsePath(text);
-      if (e) addRequire({ lock: lockOfObject(e, scope, null), chain: [siteOf(scope, fn.pos, `__must_hold(${text})`)], via: 'annotation' });
+      if (e) addRequire({ lock: lockOfObject(e, scope, null), chain: [siteOf(scope, fn.pos, `__must_hold(${text})`)], via: 'annotation', always: true });
     }
 
     // Net effect: what every return agrees on.

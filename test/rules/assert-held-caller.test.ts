@@ -235,3 +235,49 @@ void grp_bump(struct grp *g)
     expect(f.map((x) => [x.function, x.message.replace(/^.*, but /, '')])).toEqual([['grp_bump', 'g->mutex is not held on every path to this call']]);
   });
 });
+
+/** Modelled on RCU's nocb lock: taken only if the rdp is offloaded, and asserted under the same test. */
+const NOCB = (assert: string) => `
+struct raw_spinlock { int x; };
+struct rdp { struct raw_spinlock nocb_lock; int offloaded; int n; };
+
+static void cblist_protected(struct rdp *rdp)
+{
+${assert}
+}
+
+static void advance(struct rdp *rdp)
+{
+	cblist_protected(rdp);
+	rdp->n++;
+}
+
+void call_core(struct rdp *rdp)
+{
+	if (rdp->offloaded)
+		raw_spin_lock(&rdp->nocb_lock);
+	advance(rdp);
+	if (rdp->offloaded)
+		raw_spin_unlock(&rdp->nocb_lock);
+}
+`;
+
+describe('assert-held-caller: an assert made under a condition', () => {
+  it('is not reported against a lock held on some paths (most often under the same condition)', () => {
+    expect(lint(NOCB('\tif (rdp->offloaded)\n\t\tlockdep_assert_held(&rdp->nocb_lock);'), { rule })).toEqual([]);
+  });
+
+  it('an unconditional assert still is', () => {
+    const f = lint(NOCB('\tlockdep_assert_held(&rdp->nocb_lock);'), { rule });
+    expect(f.map((x) => [x.function, x.lock])).toEqual([['call_core', 'rdp->nocb_lock']]);
+  });
+
+  it('and a lock released before the call is reported under a condition too', () => {
+    const src = NOCB('\tif (rdp->offloaded)\n\t\tlockdep_assert_held(&rdp->nocb_lock);').replace(
+      '\tadvance(rdp);\n\tif (rdp->offloaded)\n\t\traw_spin_unlock(&rdp->nocb_lock);',
+      '\traw_spin_unlock(&rdp->nocb_lock);\n\tadvance(rdp);',
+    );
+    const f = lint(src, { rule });
+    expect(f.map((x) => x.message.replace(/^.*, but /, ''))).toEqual([expect.stringMatching(/released/)]);
+  });
+});
