@@ -177,3 +177,18 @@ export const QUEUE_ON_WQ = new Map<string, { wq: number; work: number }>([
 export function isPrimitive(name: string): boolean {
   return acquire.has(name) || release.has(name) || guards.has(name) || asserts.has(name) || waits.has(name) || isDowngrade(name) || ASSERT_COND.has(name) || IS_HELD.has(name);
 }
+
+/**
+ * Debug instrumentation the analysis does not follow: lockdep's hooks
+ * (`lock_acquire()` runs inside every `rcu_read_lock()`), the KASAN, KCSAN
+ * and KMSAN runtimes. Followed, `lock_acquire()` reached kasan_report()'s
+ * `report_lock` from every RCU reader, and 116 sync-under-lock findings of
+ * the whole-tree run were that chain. Their locks are the checker's, not the
+ * code's; the asserts (`lockdep_assert_held()`) are primitives and still read.
+ */
+const INSTRUMENTATION = /^(?:lock_(?:acquire|release|acquired|contended|sync)|lockdep_(?:init_map|set_class|hardirqs_|softirqs_|off|on|rcu_suspicious|register_key|unregister_key)\w*|__?(?:kasan|kcsan|kmsan)_\w+|(?:kasan|kcsan|kmsan)_\w+)$/;
+
+export function isInstrumentation(name: string): boolean {
+  return INSTRUMENTATION.test(name);
+}
+

@@ -40,7 +40,7 @@ import {
 } from './lockpath.js';
 import { ownerCheckedLocks, ReentrantLocks } from './reentrant.js';
 import { calleeConsts, constOf, constsKey, passedParams, testedParams, type Consts } from './consts.js';
-import { acquirePrim, guardPrim, isPrimitive, QUEUE_ON_WQ, waitPrim, type LockMode } from './primitives.js';
+import { acquirePrim, guardPrim, isInstrumentation, isPrimitive, QUEUE_ON_WQ, waitPrim, type LockMode } from './primitives.js';
 
 export type Step = Site;
 
@@ -190,7 +190,7 @@ export class Summaries {
 
   /** The callee of a call, or null for primitives, unknown functions and function pointers. */
   callee(call: CallInstr, from: IrFunction): IrFunction | null {
-    if (!call.callee || isPrimitive(call.callee) || this.config.assertWrappers[call.callee]) return null;
+    if (!call.callee || isPrimitive(call.callee) || this.config.assertWrappers[call.callee] || isInstrumentation(call.callee)) return null;
     return this.resolve(call.callee, from.file);
   }
 

@@ -414,3 +414,53 @@ void item_stop(struct item *it)
     expect(asked(waiter('\tit->grp->count++;'))).not.toContain('item_stop');
   });
 });
+
+/** Modelled on lockdep's lock_acquire() reaching kasan's report_lock from every RCU reader. */
+const INSTRUMENTED = (worker: string) => `
+struct spinlock { int x; };
+struct work_struct { int x; };
+struct dev { struct work_struct work; int n; };
+static struct spinlock report_lock;
+
+void lock_acquire(void *map)
+{
+	spin_lock(&report_lock);
+	spin_unlock(&report_lock);
+}
+
+static inline void reader_lock(void)
+{
+	lock_acquire(0);
+}
+
+static void dev_work(struct work_struct *work)
+{
+	struct dev *d = container_of(work, struct dev, work);
+
+${worker}
+	d->n++;
+}
+
+void dev_init(struct dev *d)
+{
+	INIT_WORK(&d->work, dev_work);
+}
+
+void dev_stop(struct dev *d)
+{
+	spin_lock(&report_lock);
+	cancel_work_sync(&d->work);
+	spin_unlock(&report_lock);
+}
+`;
+
+describe('sync-under-lock: debug instrumentation', () => {
+  it('is not followed: the lock lockdep takes inside lock_acquire() is not the work function\'s', () => {
+    expect(lint(INSTRUMENTED('\treader_lock();'), { rule })).toEqual([]);
+  });
+
+  it('the same lock taken by the work function itself still is', () => {
+    const f = lint(INSTRUMENTED('\tspin_lock(&report_lock);\n\tspin_unlock(&report_lock);'), { rule });
+    expect(f.map((x) => [x.function, x.lock])).toEqual([['dev_stop', 'report_lock']]);
+  });
+});
