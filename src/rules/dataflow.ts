@@ -91,6 +91,8 @@ export interface CallEffect {
    */
   maybeAcquires?: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero'; returned?: boolean }[];
   releases: LockRef[];
+  /** Released on some of the callee's paths only (a helper that picks its lock by a condition). */
+  maybeReleases?: LockRef[];
 }
 
 export interface FlowHooks {
@@ -411,6 +413,14 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
       if ((!cur || cur.states === E) && (releaseVia(s, r) || releaseReturned(s, r))) continue;
       if (!cur || cur.states === E) entryHeld.add(r.key);
       set(s, r, R, cur?.mode ?? 'excl', null);
+    }
+    for (const r of eff.maybeReleases ?? []) {
+      const cur = s.locks.get(r.key);
+      if (!cur || !(cur.states & H)) continue;
+      // Maybe held (taken by the lock half of the same conditional pair, under the same
+      // condition): back to as the caller had it. Surely held: maybe released now.
+      if (cur.states !== H) set(s, r, cur.states & ~H || E, cur.mode, null);
+      else set(s, r, H | R, cur.mode, null);
     }
     const result = ins.result?.k === 'id' ? ins.result.name : null;
     for (const a of eff.acquires) {

@@ -111,6 +111,12 @@ export interface Summary {
   maybeAcquires: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero'; returned?: boolean }[];
   /** Released at every return, having been held on entry. */
   releases: LockRef[];
+  /**
+   * Released at some returns, untouched at the others, having been held on
+   * entry: the unlock half of a helper that picks its lock by a condition
+   * (dm-bufio's `dm_bufio_unlock()`: the spinlock or the mutex).
+   */
+  maybeReleases: LockRef[];
   waits: WaitFact[];
   notes: string[];
 }
@@ -306,6 +312,7 @@ export class Summaries {
           eff = {
             acquires: s.acquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site, returned: a.returned })).filter((a) => nameable(a.lock)),
             releases: s.releases.map(map).filter(nameable),
+            maybeReleases: s.maybeReleases.map(map).filter(nameable),
             maybeAcquires: s.maybeAcquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site, when: a.when, returned: a.returned })).filter((a) => nameable(a.lock)),
           };
         }
@@ -460,6 +467,7 @@ export class Summaries {
     const acquires: Summary['acquires'] = [];
     const maybeAcquires: Summary['maybeAcquires'] = [];
     const releases: LockRef[] = [];
+    const maybeReleases: LockRef[] = [];
     if (flow.returns.length) {
       const keys = new Set(flow.returns.flatMap((r) => [...r.state.locks.keys()]));
       const reentrant = keys.size ? this.reentrant.inFile(fn.file) : new Set<string>();
@@ -477,6 +485,8 @@ export class Summaries {
           if (f!.site) acquires.push({ lock: f!.lock, mode: f!.mode, site: f!.site, ...(returnsLock(flow.returns, k, scope) ? { returned: true } : {}) });
         } else if (flow.entryHeld.has(k) && facts.every((f) => f && f.states === R)) {
           releases.push(facts[0]!.lock);
+        } else if (flow.entryHeld.has(k) && facts.some((f) => f && f.states & R) && facts.every((f) => !f || (f.states & ~(R | E)) === 0)) {
+          maybeReleases.push(facts.find((f) => f)!.lock);
         } else if (!flow.entryHeld.has(k)) {
           const f = facts.find((x) => x && x.states & H && !x.assumed && x.site);
           const when = heldWhen(flow.returns, k) ?? decidedWhen(flow.returns, k);
@@ -495,7 +505,7 @@ export class Summaries {
         if (others.every(notTaken)) maybeAcquires.push({ lock: p.lock, mode: p.mode, site: p.site, when: p.when });
       }
     }
-    return { fn, scope, flow, takes, requires, acquires, maybeAcquires, releases, waits, notes };
+    return { fn, scope, flow, takes, requires, acquires, maybeAcquires, releases, maybeReleases, waits, notes };
   }
 
   /** The callbacks a wait waits for, through the index's bindings and the field's owner type. */

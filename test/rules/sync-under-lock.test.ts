@@ -464,3 +464,57 @@ describe('sync-under-lock: debug instrumentation', () => {
     expect(f.map((x) => [x.function, x.lock])).toEqual([['dev_stop', 'report_lock']]);
   });
 });
+
+/** Modelled on dm-bufio: dm_bufio_lock() takes the spinlock or the mutex by one condition, dm_bufio_unlock() drops it by the same. */
+const BUFIO = (body: string) => `
+struct spinlock { int x; };
+struct mutex { int x; };
+struct work_struct { int x; };
+struct client { struct spinlock spinlock; struct mutex lock; struct work_struct shrink_work; int no_sleep; int n; };
+
+static void client_lock(struct client *c)
+{
+	if (c->no_sleep)
+		spin_lock_bh(&c->spinlock);
+	else
+		mutex_lock(&c->lock);
+}
+
+static void client_unlock(struct client *c)
+{
+	if (c->no_sleep)
+		spin_unlock_bh(&c->spinlock);
+	else
+		mutex_unlock(&c->lock);
+}
+
+static void shrink_work(struct work_struct *w)
+{
+	struct client *c = container_of(w, struct client, shrink_work);
+
+	client_lock(c);
+	c->n = 0;
+	client_unlock(c);
+}
+
+void client_create(struct client *c)
+{
+	INIT_WORK(&c->shrink_work, shrink_work);
+}
+
+void client_destroy(struct client *c)
+{
+${body}
+}
+`;
+
+describe('sync-under-lock: a conditional lock helper and its unlock twin', () => {
+  it('after the pair nothing is held: the flush is not under the lock', () => {
+    expect(lint(BUFIO('\tclient_lock(c);\n\tc->n++;\n\tclient_unlock(c);\n\tflush_work(&c->shrink_work);'), { rule })).toEqual([]);
+  });
+
+  it('a flush between the two is', () => {
+    const f = lint(BUFIO('\tclient_lock(c);\n\tflush_work(&c->shrink_work);\n\tclient_unlock(c);'), { rule });
+    expect(f.map((x) => x.function)).toContain('client_destroy');
+  });
+});
