@@ -31,7 +31,6 @@ import {
   lockRef,
   makeScope,
   callerMapper,
-  mapToCaller,
   normalize,
   parsePath,
   substitute,
@@ -453,7 +452,7 @@ export class Summaries {
           if (waits.length >= MAX_FACTS) break;
           const map = new Map<string, Expr>();
           callee.params.forEach((p, i) => ins.args[i] && map.set(p.name, ins.args[i]!));
-          const dropped = [...(w.dropped ?? []).map((l) => mapToCaller(l, callee, ins.args, scope)), ...droppedAt(st)];
+          const dropped = [...(w.dropped ?? []).map(toCaller), ...droppedAt(st)];
           waits.push({ ...w, arg: canonical(normalize(substitute(w.arg, map)), scope.aliases), chain: [here, ...w.chain], ...(dropped.length ? { dropped } : {}) });
         }
       }

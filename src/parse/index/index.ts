@@ -591,7 +591,6 @@ class LazyIndex implements Index {
    * from `fromFile` too, as the preprocessor expands them where they are used.
    */
   constant(name: string, fromFile: string): number | null {
-    if (!/^[A-Za-z_]\w*$/.test(name)) return null;
     const k = `${fromFile}\0${name}`;
     const hit = this.constMemo.get(k);
     if (hit !== undefined) return hit;
@@ -600,12 +599,8 @@ class LazyIndex implements Index {
     this.constVisiting.add(k);
     let out: number | null = null;
     try {
-      for (const f of this.reachable(fromFile)) {
-        const body = this.valuesOf(f).get(name);
-        if (body === undefined) continue;
-        out = evalConstant(body, (n) => this.constant(n, fromFile));
-        break;
-      }
+      const body = this.objectMacro(name, fromFile);
+      if (body !== null) out = evalConstant(body, (n) => this.constant(n, fromFile));
     } finally {
       this.constVisiting.delete(k);
     }

@@ -278,6 +278,12 @@ export function tmpDir(prefix: string): string {
   return d;
 }
 
+/** Writes `body` at `rel` under `root`, making the directories on the way. */
+export function putFile(root: string, rel: string, body: string): void {
+  mkdirSync(join(root, rel, '..'), { recursive: true });
+  writeFileSync(join(root, rel), body);
+}
+
 export function removeTmpDirs(): void {
   for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 }

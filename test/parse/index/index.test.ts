@@ -1,10 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Expr, IrFunction } from '../../../src/parse/ir.js';
 import { createIndex } from '../../../src/parse/index/index.js';
 import { accessKey, typeOfExpr } from '../../../src/parse/index/types-of.js';
-import { FILES, TestView, writeFixture, removeTmpDirs, tmpDir } from './fixture.js';
+import { FILES, TestView, putFile, writeFixture, removeTmpDirs, tmpDir } from './fixture.js';
 
 afterAll(removeTmpDirs);
 
@@ -218,10 +218,7 @@ describe('resolving a name defined in many files', () => {
   // One definition per arch and one generic (the kernel's arch_* and __weak fallbacks):
   // only the file that wins is worth parsing.
   const root = tmpDir('kreview-resolve-');
-  const def = (rel: string, body: string) => {
-    mkdirSync(join(root, rel, '..'), { recursive: true });
-    writeFileSync(join(root, rel), body);
-  };
+  const def = (rel: string, body: string) => putFile(root, rel, body);
   for (const arch of ['alpha', 'beta', 'gamma', 'delta']) def(`arch/${arch}/kernel/time.c`, `int read_clock(int c)\n{\n\treturn c + 1;\n}\n`);
   def('lib/clock.c', 'int read_clock(int c)\n{\n\treturn c;\n}\n');
   def('drivers/tick/tick.c', 'int tick(int c)\n{\n\treturn read_clock(c);\n}\n');
@@ -269,10 +266,7 @@ describe('declaration index', () => {
 
 describe('macro values', () => {
   const root = tmpDir('kreview-consts-');
-  const put = (rel: string, body: string) => {
-    mkdirSync(join(root, rel, '..'), { recursive: true });
-    writeFileSync(join(root, rel), body);
-  };
+  const put = (rel: string, body: string) => putFile(root, rel, body);
   put('include/linux/bits.h', '#define BITS_PER_FLAG 1\n');
   put('fs/xf/xf_inode.h', '#include <linux/bits.h>\n#define XF_IOLOCK_EXCL\t(1u << 0)\n#define XF_ILOCK_EXCL\t(1u << 2)\n#define XF_ILOCK_SHARED\t(1u << 3)\n#define XF_ILOCK_ANY\t(XF_ILOCK_EXCL | XF_ILOCK_SHARED | XF_LOCAL)\n');
   put('fs/xf/xf_inode.c', '#include "xf_inode.h"\n#define XF_LOCAL 64\nint f(void)\n{\n\treturn 0;\n}\n');
