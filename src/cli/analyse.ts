@@ -13,6 +13,8 @@ import type { TreeIndex } from '../parse/index/types.js';
 import { createIndex } from '../parse/index/index.js';
 import type { GitInfo } from '../parse/index/files.js';
 import { runRules } from '../rules/engine.js';
+import type { Summary } from '../rules/summaries.js';
+import type { SummaryShare } from '../rules/summary-share.js';
 import { loadConfig, type Config } from '../rules/config.js';
 import { confirmAll } from '../model/confirm.js';
 import { InputError } from '../errors.js';
@@ -48,8 +50,18 @@ export interface Analysis {
   findings: Finding[];
 }
 
+export interface AnalyseOptions {
+  /** Only these functions (by name) of `files`. */
+  functions?: Set<string>;
+  /** The tree's git state, taken once for many analyses of it (FileSearch.gitSnapshot()). */
+  git?: GitInfo | null;
+  /** Summaries shared with the other views of a series. */
+  share?: SummaryShare<Summary>;
+}
+
 /** Runs the rules over `files` of `view` (no model). */
-export function analyse(view: TreeView, files: string[], config: Config, functions?: Set<string>, git?: GitInfo | null): Analysis {
+export function analyse(view: TreeView, files: string[], config: Config, opts: AnalyseOptions = {}): Analysis {
+  const { functions, git, share } = opts;
   // No `scope`: definitions, structs and callers live all over the tree
   // (include/ above all); the files under review are loaded eagerly.
   // Parse results are shared by content between the indexes of one thread: check's batches, a series' views.
@@ -62,7 +74,7 @@ export function analyse(view: TreeView, files: string[], config: Config, functio
   // kernel/ reached from a driver) is not this run's to make.
   const inScope = new Set(files);
   t0 = performance.now();
-  const findings = runRules({ index, files, functions, config }).filter((f) => inScope.has(f.file));
+  const findings = runRules({ index, files, functions, config, ...(share ? { share } : {}) }).filter((f) => inScope.has(f.file));
   recordPhase('rules', performance.now() - t0 - settleIndex(index));
   return { index, findings };
 }

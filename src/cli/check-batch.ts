@@ -32,7 +32,7 @@ export interface CheckBatchResult {
 
 export function checkBatch(job: CheckBatchJob): CheckBatchResult {
   try {
-    const { index, findings } = analyse(new DiskTree(job.root), job.files, job.config, undefined, job.git);
+    const { index, findings } = analyse(new DiskTree(job.root), job.files, job.config, { git: job.git });
     const confirmed = confirm(findings, index, job.config, job.model);
     return { findings: confirmed, skipped: index.skipped(), error: null, threadId };
   } catch (err) {

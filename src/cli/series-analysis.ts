@@ -17,6 +17,9 @@ import { createIndex } from '../parse/index/index.js';
 import { FileSearch, type GitInfo } from '../parse/index/files.js';
 import type { IrFunction } from '../parse/ir.js';
 import { fnPrint } from '../model/deps.js';
+import type { Binding } from '../parse/index/types.js';
+import type { Summary } from '../rules/summaries.js';
+import { SummaryShare, shareScope, type ShareScope, type ViewFunction } from '../rules/summary-share.js';
 import { newWarnSession, withWarnSession, type WarnFocus, type WarnSession } from '../rules/warn-reachable.js';
 
 export interface PatchOutcome {
@@ -50,6 +53,8 @@ export interface SeriesAnalysis {
   preexisting: Finding[];
   /** warn-reachable's WARNs explored, reused from another view, left out by the focus. */
   warn: WarnSession['stats'];
+  /** Summaries one view left to the next, and how many times a later view took one. */
+  summaries: SummaryShare['stats'];
 }
 
 const isC = (f: string) => /\.[ch]$/.test(f);
@@ -62,7 +67,11 @@ export interface SeriesOptions {
    * finding present after each patch.
    */
   focus?: boolean;
-  /** Reuse explorations across views (default); false explores every WARN in every view (tests, measurements). */
+  /**
+   * Reuse across views (default): warn-reachable's explorations, and the
+   * summaries of functions that depend on nothing the series touches. False
+   * analyses every view from scratch (tests, measurements).
+   */
   reuse?: boolean;
 }
 
@@ -76,8 +85,11 @@ export function analyseSeries(base: TreeView, series: Series, patches: PatchSour
   // (the overlay's changes are the view's own; on a kernel tree each status costs 0.3-1 s).
   const git = new FileSearch(base).gitSnapshot();
   // One session for every view: an exploration whose code is the same in two views runs once.
-  const session = newWarnSession(opts.focus && config.model !== false ? seriesFocus(views, files, config, git) : null);
-  const run = () => views.map((v) => analyse(v, files.filter((f) => v.exists(f)), config, undefined, git));
+  // What the series changes: the focus of warn-reachable, and which summaries every view can share.
+  const change = opts.reuse === false && !opts.focus ? null : seriesChange(views, files, config, git);
+  const session = newWarnSession(opts.focus && config.model !== false && change ? change.focus : null);
+  const share = opts.reuse !== false && change ? new SummaryShare<Summary>(change.share) : undefined;
+  const run = () => views.map((v) => analyse(v, files.filter((f) => v.exists(f)), config, { git, ...(share ? { share } : {}) }));
   const runs = opts.reuse === false ? run() : withWarnSession(session, run);
   const total = patches.length;
 
@@ -120,17 +132,25 @@ export function analyseSeries(base: TreeView, series: Series, patches: PatchSour
       .map((f) => ({ ...f, patch: { index: lastFixed(f.id), total } })),
     preexisting: after.findings.filter((f) => beforeIds.has(f.id)),
     warn: session.stats,
+    summaries: share ? { ...share.stats } : { stored: 0, reused: 0 },
   };
 }
 
 /**
- * What the series changes, for warn-reachable's focus: names of functions
+ * What the series changes. `focus`, for warn-reachable: names of functions
  * whose code (IR, positions and comments left out) differs between any two
- * views, and `file\0name` of those whose text does. null when anything
- * outside the functions of the touched files changes (a struct, a macro, a
- * global, a prototype): that can change any exploration, so none is left out.
+ * views, and `file\0name` of those whose text does. `share`, for the
+ * summaries: the touched files, every name they define, and whether their
+ * bindings differ. null when anything outside the functions of the touched
+ * files changes (a struct, a macro, a global, a prototype): that can change
+ * any exploration and any summary, so none is left out or shared.
  */
-export function seriesFocus(views: TreeView[], files: string[], config: Config, git?: GitInfo | null): WarnFocus | null {
+export interface SeriesChange {
+  focus: WarnFocus;
+  share: ShareScope;
+}
+
+export function seriesChange(views: TreeView[], files: string[], config: Config, git?: GitInfo | null): SeriesChange | null {
   // Per `file\0name`, per view: the prints (code) and texts of its definitions; per file, per view: the rest.
   const code = new Map<string, string[]>();
   const text = new Map<string, string[]>();
@@ -140,9 +160,12 @@ export function seriesFocus(views: TreeView[], files: string[], config: Config, 
     if (!a) m.set(k, (a = views.map(() => '\0absent')));
     a[vi] = v;
   };
+  const perView: { functions: ViewFunction[]; bindings: Binding[] }[] = [];
   for (let vi = 0; vi < views.length; vi++) {
     const view = views[vi]!;
     const index = createIndex(view, { maxFileBytes: config.limits.maxFileBytes, ...(git !== undefined ? { git } : {}) });
+    const mine = { functions: [] as ViewFunction[], bindings: [] as Binding[] };
+    perView.push(mine);
     for (const file of files) {
       const src = view.exists(file) ? view.read(file) : null;
       if (src === null) {
@@ -155,7 +178,9 @@ export function seriesFocus(views: TreeView[], files: string[], config: Config, 
       } catch {
         return null;
       }
+      mine.bindings.push(...(index.facts(file)?.bindings ?? []));
       const lines = src.split('\n');
+      for (const fn of fns) mine.functions.push({ file, name: fn.name, line: fn.pos.line, text: lines.slice(fn.pos.line - 1, fn.pos.endLine).join('\n') });
       const inFn = new Uint8Array(lines.length + 2);
       const prints = new Map<string, string[]>();
       const texts = new Map<string, string[]>();
@@ -177,7 +202,7 @@ export function seriesFocus(views: TreeView[], files: string[], config: Config, 
   for (const [k, a] of code) if (differs(a)) codeChanged.add(k.slice(k.indexOf('\0') + 1));
   const textChanged = new Set<string>();
   for (const [k, a] of text) if (differs(a)) textChanged.add(k);
-  return { code: codeChanged, text: textChanged };
+  return { focus: { code: codeChanged, text: textChanged }, share: shareScope(files, perView) };
 }
 
 /** `file\0function` of each function of `files` whose text differs between the two indexes (or is new). */

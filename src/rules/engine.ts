@@ -11,7 +11,8 @@ import type { Config } from './config.js';
 import type { RawFinding, Rule, RuleContext } from './context.js';
 import type { Flow } from './dataflow.js';
 import { RULES } from './registry.js';
-import { Summaries } from './summaries.js';
+import { Summaries, type Summary } from './summaries.js';
+import type { SummaryShare } from './summary-share.js';
 
 export interface RunOptions {
   index: TreeIndex;
@@ -21,6 +22,8 @@ export interface RunOptions {
   config: Config;
   /** Rules to run (default: the registry). */
   rules?: readonly Rule[];
+  /** Summaries shared with the other views of a series. */
+  share?: SummaryShare<Summary>;
 }
 
 export function functionsUnderReview(index: TreeIndex, files: string[], names?: Set<string>): IrFunction[] {
@@ -41,7 +44,8 @@ export function makeContext(
   index: TreeIndex,
   config: Config,
   functions: IrFunction[],
-  summaries = new Summaries(index, config, { keepFlow: ((set) => (fn: IrFunction) => set.has(fn))(new Set(functions)) }),
+  share?: SummaryShare<Summary>,
+  summaries = new Summaries(index, config, { keepFlow: ((set) => (fn: IrFunction) => set.has(fn))(new Set(functions)), ...(share ? { share } : {}) }),
 ): RuleContext & { drain(): RawFinding[] } {
   let reported: RawFinding[] = [];
   const flows = new Map<IrFunction, Flow>();
@@ -87,7 +91,7 @@ export function runRules(opts: RunOptions): Finding[] {
     return setting !== false && setting !== 'off';
   });
   if (!rules.length) return [];
-  const ctx = makeContext(opts.index, opts.config, functions);
+  const ctx = makeContext(opts.index, opts.config, functions, opts.share);
   ctx.summaries.prefetchCallees(functions);
   const wanted = new Set<string>();
   for (const rule of rules) if (rule.wantsCallersOf) for (const fn of functions) if (rule.wantsCallersOf(fn, ctx)) wanted.add(fn.name);

@@ -39,6 +39,7 @@ import {
 } from './lockpath.js';
 import { ownerCheckedLocks, ReentrantLocks } from './reentrant.js';
 import { calleeConsts, constOf, constsKey, passedParams, testedParams, type Consts } from './consts.js';
+import type { SummaryShare } from './summary-share.js';
 import { acquirePrim, guardPrim, isInstrumentation, isPrimitive, QUEUE_ON_WQ, waitPrim, type LockMode } from './primitives.js';
 
 export type Step = Site;
@@ -140,6 +141,8 @@ export interface SummaryOptions {
    * most of the memory. flowOf() recomputes a dropped flow on demand.
    */
   keepFlow?(fn: IrFunction): boolean;
+  /** Summaries shared with the other views of a series (summary-share.ts). */
+  share?: SummaryShare<Summary>;
 }
 const MAX_FACTS = 200;
 
@@ -206,24 +209,57 @@ export class Summaries {
    */
   get(fn: IrFunction, consts?: Consts): Summary | null {
     const ck = constsKey(consts);
-    const m = ck ? this.special.get(fn)?.get(ck) : this.memo.get(fn);
-    if (m) return m;
-    if (this.inProgress.has(fn) || this.depth >= MAX_DEPTH) return null;
-    this.inProgress.add(fn);
-    this.depth++;
-    try {
-      const s = this.compute(fn, ck ? consts : undefined);
-      if (ck || (this.opts.keepFlow && !this.opts.keepFlow(fn))) s.flow = thin(s.flow);
-      if (ck) {
-        let per = this.special.get(fn);
-        if (!per) this.special.set(fn, (per = new Map()));
-        per.set(ck, s);
-      } else this.memo.set(fn, s);
-      return s;
-    } finally {
-      this.depth--;
-      this.inProgress.delete(fn);
+    let s = ck ? this.special.get(fn)?.get(ck) : this.memo.get(fn);
+    if (!s) {
+      const share = this.opts.share;
+      const shared = share && !this.opts.keepFlow?.(fn) ? share.take(fn, ck) : undefined;
+      if (shared) s = this.remember(fn, ck, shared);
+      else {
+        if (this.inProgress.has(fn) || this.depth >= MAX_DEPTH) return null;
+        this.inProgress.add(fn);
+        this.depth++;
+        const frame = { dependsOnTouched: share ? share.ownDependsOnTouched(fn) : false };
+        this.frames.push(frame);
+        try {
+          s = this.compute(fn, ck ? consts : undefined);
+          if (ck || (this.opts.keepFlow && !this.opts.keepFlow(fn))) s.flow = thin(s.flow);
+          this.remember(fn, ck, s);
+        } finally {
+          this.frames.pop();
+          this.depth--;
+          this.inProgress.delete(fn);
+        }
+        if (frame.dependsOnTouched) this.touchedDeps.add(s);
+        else if (share && !this.opts.keepFlow?.(fn)) share.put(fn, ck, s);
+      }
     }
+    if (this.touchedDeps.has(s)) this.taint();
+    return s;
+  }
+
+  private remember(fn: IrFunction, ck: string, s: Summary): Summary {
+    if (ck) {
+      let per = this.special.get(fn);
+      if (!per) this.special.set(fn, (per = new Map()));
+      per.set(ck, s);
+    } else this.memo.set(fn, s);
+    return s;
+  }
+
+  /** One per summary being computed: whether it has met anything from a touched file (shared summaries only). */
+  private readonly frames: { dependsOnTouched: boolean }[] = [];
+  /** Summaries built from something in a touched file: never shared, and neither is any summary using one. */
+  private readonly touchedDeps = new WeakSet<Summary>();
+
+  private taint(): void {
+    const top = this.frames[this.frames.length - 1];
+    if (top) top.dependsOnTouched = true;
+  }
+
+  /** Wait targets found from a summary under computation: bindings in a touched file make it view-specific. */
+  private noteTargets(targets: readonly WaitTarget[]): void {
+    const share = this.opts.share;
+    if (share && this.frames.length && share.targetsDependOnTouched(targets.map((t) => t.binding))) this.taint();
   }
 
   /**
@@ -509,6 +545,12 @@ export class Summaries {
 
   /** The callbacks a wait waits for, through the index's bindings and the field's owner type. */
   waitTargets(kind: WaitKind, arg: Expr, scope: FnScope): WaitTarget[] {
+    const out = this.findWaitTargets(kind, arg, scope);
+    this.noteTargets(out);
+    return out;
+  }
+
+  private findWaitTargets(kind: WaitKind, arg: Expr, scope: FnScope): WaitTarget[] {
     if (kind === 'workqueue') return this.workqueueTargets(arg, scope);
     const obj = normalize(canonical(arg, scope.aliases));
     const inner = obj.k === 'unary' && obj.op === '&' ? obj.arg : obj;

@@ -325,6 +325,24 @@ class CallGraph {
     this.reach.set(fn, seen);
     return seen;
   }
+
+  private tested = new Map<string, Map<IrFunction, boolean>>();
+
+  /**
+   * Whether `e` reaches a function for which `pred` (named by `key`) holds.
+   * Every WARN of a file asks the same questions of the same entries, whose
+   * reach sets overlap: each function is tested once per question.
+   */
+  reaches(e: IrFunction, key: string, pred: (f: IrFunction) => boolean): boolean {
+    let memo = this.tested.get(key);
+    if (!memo) this.tested.set(key, (memo = new Map()));
+    for (const f of this.from(e)) {
+      let v = memo.get(f);
+      if (v === undefined) memo.set(f, (v = pred(f)));
+      if (v) return true;
+    }
+    return false;
+  }
 }
 
 function calls(fn: IrFunction, pred: (c: CallInstr) => boolean): boolean {
@@ -338,10 +356,14 @@ function allocates(fn: IrFunction, struct: string): boolean {
 
 const mentions = (e: Expr, base: RegExp) => base.test(exprText(e));
 
-/** Writes one of the target's fields of an object of the target's struct. */
-function writes(fn: IrFunction, t: WarnTarget): boolean {
+/** Whether a function writes one of the target's fields of an object of the target's struct. */
+function writerOf(t: WarnTarget): (fn: IrFunction) => boolean {
   const fieldRe = new RegExp(`->(${t.fields.map((f) => f.replace(/\W/g, '')).join('|')})$`);
   const listRe = new RegExp(`^&\\s*\\w+->(${t.fields.join('|')})$`);
+  return (fn) => writes(fn, t, fieldRe, listRe);
+}
+
+function writes(fn: IrFunction, t: WarnTarget, fieldRe: RegExp, listRe: RegExp): boolean {
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
       if (i.op === 'assign' && i.target.k === 'field' && i.target.arrow && t.fields.includes(i.target.name)) {
@@ -363,22 +385,22 @@ function assigns(fn: IrFunction, t: WarnTarget, field: string): boolean {
 
 /** Setup entries, middles (writers and queuers) and finals for a WARN; null when the model has nothing to run. */
 export function planFor(index: TreeIndex, g: CallGraph, entries: IrFunction[], scope: readonly IrFunction[], t: WarnTarget): EntryPlan | null {
-  const reaches = (e: IrFunction, pred: (f: IrFunction) => boolean) => [...g.from(e)].some(pred);
   const finals = entries.filter((e) => g.from(e).has(t.fn));
   if (!finals.length) return null;
   const setup = entries
-    .filter((e) => SETUP_NAME.test(e.name) && reaches(e, (f) => allocates(f, t.struct)))
+    .filter((e) => SETUP_NAME.test(e.name) && g.reaches(e, `allocates ${t.struct}`, (f) => allocates(f, t.struct)))
     .sort((a, b) => a.params.length - b.params.length || a.pos.line - b.pos.line);
   if (!setup.length) return null;
   const setupSet = new Set(setup);
   const lastFinals = finals.filter((f) => !setupSet.has(f));
   if (!lastFinals.length) return null;
-  const writer = (f: IrFunction) => writes(f, t);
+  const writer = writerOf(t);
+  const writerKey = `writes ${t.struct} ${t.fields.join(',')}`;
   const middles: MiddleEntry[] = [];
   const seen = new Set<IrFunction>();
   for (const e of entries) {
     if (setupSet.has(e) || lastFinals.includes(e)) continue;
-    if (reaches(e, writer)) {
+    if (g.reaches(e, writerKey, writer)) {
       middles.push({ fn: e, worker: null });
       seen.add(e);
     }
@@ -392,19 +414,19 @@ export function planFor(index: TreeIndex, g: CallGraph, entries: IrFunction[], s
       binds = [];
     }
     const work = binds.filter((b) => (b.kind === 'work' || b.kind === 'delayed_work') && b.field);
-    if (!work.length || !reaches(cb, writer)) continue;
+    if (!work.length || !g.reaches(cb, writerKey, writer)) continue;
     const fieldRe = new RegExp(`(->|\\.)(${work.map((b) => b.field!.split('.')[0]!.replace(/\W/g, '')).join('|')})\\b`);
     const queues = (f: IrFunction) => calls(f, (c) => !!c.callee && QUEUES.has(c.callee) && c.args.some((a) => fieldRe.test(exprText(a))));
     for (const e of entries) {
       if (setupSet.has(e) || lastFinals.includes(e) || seen.has(e)) continue;
-      if (reaches(e, queues)) {
+      if (g.reaches(e, `queues ${fieldRe.source}`, queues)) {
         middles.push({ fn: e, worker: cb.name });
         seen.add(e);
       }
     }
   }
   middles.sort((a, b) => a.fn.file.localeCompare(b.fn.file) || a.fn.pos.line - b.fn.pos.line);
-  const setupFields = t.fields.filter((f) => setup.some((e) => reaches(e, (x) => assigns(x, t, f))));
+  const setupFields = t.fields.filter((f) => setup.some((e) => g.reaches(e, `assigns ${t.struct} ${f}`, (x) => assigns(x, t, f))));
   return { setup, setupFields, middles, finals: lastFinals };
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadPatchSeries } from '../../src/cli/load.js';
-import { analyseSeries, preexistingInChanged, seriesFocus, type SeriesAnalysis } from '../../src/cli/series-analysis.js';
+import { analyseSeries, preexistingInChanged, seriesChange, type SeriesAnalysis } from '../../src/cli/series-analysis.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { DiskTree } from '../../src/parse/disk-tree.js';
 import { applySeries } from '../../src/parse/apply.js';
@@ -214,10 +214,10 @@ describe('warn-reachable over the views of a series', () => {
  \th->w->state = 2;
  }
 `;
-    const f = seriesFocus([base, patched(comment)], [F], defaultConfig())!;
+    const f = seriesChange([base, patched(comment)], [F], defaultConfig())!.focus;
     expect([...f.code]).toEqual([]);
     expect([...f.text]).toEqual([`${F}\0widget_break`]);
-    const code = seriesFocus([base, patched(P2.replace(/-46,7 \+46,7/, '-45,7 +45,7'))], [F], defaultConfig())!;
+    const code = seriesChange([base, patched(P2.replace(/-46,7 \+46,7/, '-45,7 +45,7'))], [F], defaultConfig())!.focus;
     expect([...code.code]).toEqual(['widget_set_mode']);
     // A change outside the functions (the struct) can change any exploration: no focus.
     const struct = `@@ -4,3 +4,4 @@
@@ -226,7 +226,7 @@ describe('warn-reachable over the views of a series', () => {
  \tint level;
  };
 `;
-    expect(seriesFocus([base, patched(struct)], [F], defaultConfig())).toBeNull();
+    expect(seriesChange([base, patched(struct)], [F], defaultConfig())).toBeNull();
   });
 });
 
