@@ -19,6 +19,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { LRUCache } from 'lru-cache';
 import type { FileFacts } from './extract.js';
 import type { IrFunction } from '../ir.js';
 
@@ -128,9 +129,9 @@ export class FactsCache {
     this.dir = opts.dir ? join(opts.dir, `facts-v${CACHE_FORMAT}`) : null;
     const budget = opts.memBytes ?? 192 * 1024 * 1024;
     if (opts.shared) {
-      shared ??= new Lru(budget);
+      shared ??= newLru(budget);
       this.lru = shared;
-    } else this.lru = new Lru(budget);
+    } else this.lru = newLru(budget);
     this.stamp = opts.stamp ?? codeStamp();
   }
 
@@ -205,40 +206,18 @@ export class FactsCache {
 
   private remember(key: string, facts: FileFacts, weight: number): void {
     this.own.add(key);
-    this.lru.set(key, facts, weight);
+    this.lru.set(key, facts, { size: Math.max(1, Math.round(weight)) });
   }
 
 }
 
 /** Least recently used facts, weighed in bytes. */
-class Lru {
-  private readonly mem = new Map<string, { facts: FileFacts; weight: number }>();
-  private used = 0;
+/** Byte-weighted: a file's facts are kept by the size of their JSON, not counted as one. */
+type Lru = LRUCache<string, FileFacts>;
 
-  constructor(private readonly budget: number) {}
-
-  get(key: string): FileFacts | undefined {
-    const m = this.mem.get(key);
-    if (!m) return undefined;
-    this.mem.delete(key);
-    this.mem.set(key, m);
-    return m.facts;
-  }
-
-  set(key: string, facts: FileFacts, weight: number): void {
-    const old = this.mem.get(key);
-    if (old) {
-      this.used -= old.weight;
-      this.mem.delete(key);
-    }
-    this.mem.set(key, { facts, weight });
-    this.used += weight;
-    for (const [k, v] of this.mem) {
-      if (this.used <= this.budget || this.mem.size <= 1) break;
-      this.mem.delete(k);
-      this.used -= v.weight;
-    }
-  }
+function newLru(budget: number): Lru {
+  // An entry over the whole budget is not kept at all; files over limits.maxFileBytes are never parsed, so none comes near.
+  return new LRUCache<string, FileFacts>({ maxSize: budget });
 }
 
 /**

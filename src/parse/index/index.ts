@@ -17,6 +17,7 @@ import { extractFacts, type FileFacts } from './extract.js';
 import { FileSearch, type GitInfo, type SearchStats } from './files.js';
 import { mayDeclareGlobal, mayDefineFunction, mayDefineTypedef } from './text-scan.js';
 import { accessKey } from './types-of.js';
+import { LRUCache } from 'lru-cache';
 
 export interface IndexOptions {
   /** Restrict searches to these paths (relative to the root). */
@@ -270,9 +271,52 @@ interface MacroInfo {
 
 const NO_VALUES: ReadonlyMap<string, string> = new Map();
 
-/** MacroInfo of files as they are on disk, by absolute path, for every index of the process; kept while inode, size and mtime stay. */
-const diskInfo = new Map<string, { stamp: string; info: MacroInfo }>();
-const MAX_DISK_INFO = 40_000;
+/**
+ * MacroInfo of files as they are on disk, by absolute path, for every index
+ * of the thread; kept while inode, size and mtime stay. Bounded by an
+ * estimate of its heap, not by a count of files: by count (40,000), each of
+ * the two threads of a whole-kernel check held most of the tree's macros.
+ */
+const MACRO_CACHE_BYTES = 96 * 1024 * 1024;
+let diskInfo = new LRUCache<string, { stamp: string; info: MacroInfo }>({ maxSize: MACRO_CACHE_BYTES });
+
+/** The thread's macro cache: entries and estimated bytes against its budget. */
+export function macroCacheStats(): { entries: number; bytes: number; budget: number } {
+  return { entries: diskInfo.size, bytes: diskInfo.calculatedSize, budget: diskInfo.maxSize };
+}
+
+/** Empties the thread's macro cache and gives it a new budget (tests; the default is 96 MiB). */
+export function resetMacroCache(budget = MACRO_CACHE_BYTES): void {
+  diskInfo = new LRUCache({ maxSize: budget });
+}
+
+/**
+ * Where closestDefinition() found a name, per tree state and calling file,
+ * for every index of the thread: `false` for none. Bounded by count (each
+ * entry is a few hundred bytes of key).
+ */
+const resolveCache = new LRUCache<string, { file: string; line: number } | false>({ max: 300_000 });
+
+function statKey(abs: string): string {
+  try {
+    const st = statSync(abs);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+/** The diskInfo key of an entry, to weigh it again when its values are read. */
+const infoPath = new WeakMap<MacroInfo, string>();
+
+/** Heap bytes of a MacroInfo, roughly: strings are two bytes a character, plus a map entry's overhead each. */
+function infoBytes(info: MacroInfo): number {
+  let n = 200;
+  for (const m of info.macros.values()) n += 2 * (m.name.length + m.body.length + m.params.join().length) + 120;
+  for (const i of info.includes) n += 2 * i.length + 40;
+  if (info.values) for (const [k, v] of info.values) n += 2 * (k.length + v.length) + 80;
+  return n;
+}
 
 /** How many headers, and how deep in the include graph, are searched for a macro definition (each header is read once). */
 const MAX_MACRO_FILES = 800;
@@ -317,7 +361,10 @@ class LazyIndex implements Index {
     this.cache = new FactsCache({ dir, memBytes: opts.memBytes, shared: opts.sharedFacts });
     this.search = new FileSearch(view, { scope: opts.scope, cacheDir: dir, ...(opts.git !== undefined ? { git: opts.git } : {}) });
     this.maxBytes = opts.maxFileBytes ?? DEFAULT_MAX;
+    this.scopeKey = (opts.scope ?? []).join('\n');
   }
+
+  private readonly scopeKey: string;
 
   stats(): IndexStats {
     return { parsed: this.parsedCount, parseMs: this.parseMs, lowerMs: this.lowerMs, cache: { ...this.cache.stats }, search: { ...this.search.stats } };
@@ -444,7 +491,7 @@ class LazyIndex implements Index {
     const memo = this.resolveMemo.get(k);
     if (memo !== undefined) return memo;
     const known = this.fnMemo.get(name);
-    const out = (known ? closest(known.filter(isVisible), fromFile) : this.closestDefinition(name, fromFile)) ?? this.macro(name, fromFile);
+    const out = (known ? closest(known.filter(isVisible), fromFile) : this.closestCached(name, fromFile)) ?? this.macro(name, fromFile);
     this.resolveMemo.set(k, out);
     return out;
   }
@@ -456,6 +503,44 @@ class LazyIndex implements Index {
    * Candidate files are tried nearest first (distance, then name, as
    * closest() breaks ties); the first that holds a visible definition wins.
    */
+  /**
+   * closestDefinition() through the thread's cache of answers, when the view
+   * is the disk tree at a known commit (check's batches: each resolves again
+   * the calls of the callees they share, from the same files).
+   */
+  private closestCached(name: string, fromFile: string): IrFunction | null {
+    const key = this.resolveKey(fromFile, name);
+    if (key !== null) {
+      const hit = resolveCache.get(key);
+      if (hit === false) return null;
+      if (hit) {
+        const fn = this.facts(hit.file)?.functions.find((f) => f.name === name && f.pos.line === hit.line);
+        if (fn) return fn;
+      }
+    }
+    const out = this.closestDefinition(name, fromFile);
+    if (key !== null) resolveCache.set(key, out ? { file: out.file, line: out.pos.line } : false);
+    return out;
+  }
+
+  private resolvePrefix: string | null | undefined;
+
+  /** The cache key of a resolution, or null when the view is not the disk at a known commit. */
+  private resolveKey(fromFile: string, name: string): string | null {
+    if (this.resolvePrefix === undefined) {
+      let git: GitInfo | null = null;
+      try {
+        git = this.view.changes().size === 0 ? this.search.gitSnapshot() : null;
+      } catch {
+        git = null;
+      }
+      // Files that differ from the commit are read from disk as they are: their size and mtime stand in for their text.
+      const dirty = git?.head != null ? [...git.dirty].sort().map((f) => `${f}:${statKey(join(this.view.root, f))}`) : [];
+      this.resolvePrefix = git?.head != null ? `${this.view.root}\0${git.head}\0${dirty.join('\n')}\0${this.maxBytes}\0${this.scopeKey}` : null;
+    }
+    return this.resolvePrefix === null ? null : `${this.resolvePrefix}\0${fromFile}\0${name}`;
+  }
+
   private closestDefinition(name: string, fromFile: string): IrFunction | null {
     const files = this.search
       .declarations(name)
@@ -513,8 +598,8 @@ class LazyIndex implements Index {
     if (text === null) return null;
     const info: MacroInfo = { macros: functionMacros(text), includes: includedPaths(text, file), values: null };
     if (stamp !== null) {
-      if (diskInfo.size >= MAX_DISK_INFO) diskInfo.delete(diskInfo.keys().next().value!);
-      diskInfo.set(abs, { stamp, info });
+      infoPath.set(info, abs);
+      diskInfo.set(abs, { stamp, info }, { size: infoBytes(info) });
     }
     return info;
   }
@@ -621,7 +706,14 @@ class LazyIndex implements Index {
   private valuesOf(file: string): ReadonlyMap<string, string> {
     const info = this.textInfo(file);
     if (!info) return NO_VALUES;
-    info.values ??= objectMacros(this.read(file) ?? '');
+    if (!info.values) {
+      info.values = objectMacros(this.read(file) ?? '');
+      // Weigh the entry again with its object-like macros.
+      const abs = infoPath.get(info);
+      const e = abs === undefined ? undefined : diskInfo.peek(abs);
+      // A new entry object: lru-cache keeps the old size when the value set is the same object.
+      if (e?.info === info) diskInfo.set(abs!, { stamp: e.stamp, info }, { size: infoBytes(info) });
+    }
     return info.values;
   }
 

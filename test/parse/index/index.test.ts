@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Expr, IrFunction } from '../../../src/parse/ir.js';
-import { createIndex } from '../../../src/parse/index/index.js';
+import { createIndex, macroCacheStats, resetMacroCache } from '../../../src/parse/index/index.js';
 import { accessKey, typeOfExpr } from '../../../src/parse/index/types-of.js';
 import { FILES, TestView, putFile, writeFixture, removeTmpDirs, tmpDir } from './fixture.js';
 
@@ -239,6 +239,27 @@ describe('resolving a name defined in many files', () => {
   });
 });
 
+describe('resolutions kept for the thread', () => {
+  it('answers a later index of the same commit without searching, and searches again once a file changes', () => {
+    const root = writeFixture({ git: true });
+    const searched = (view: TestView) => {
+      const ix = createIndex(view, noCache);
+      const file = ix.resolve('shared_fn', 'drv/a.c')?.file;
+      return { file, builds: ix.stats().search.declBuilds };
+    };
+    // Without a disk cache, the first definition question of an index builds the declaration table.
+    expect(searched(new TestView(root))).toEqual({ file: 'drv/b.c', builds: 1 });
+    expect(searched(new TestView(root))).toEqual({ file: 'drv/b.c', builds: 0 });
+    // A view with changes of its own searches (its answer may differ).
+    const gone = FILES['drv/b.c']!.replace('int shared_fn(int x)', 'int shared_gone(int x)');
+    expect(searched(new TestView(root, new Map([['drv/b.c', gone]])))).toEqual({ file: 'other/c.c', builds: 1 });
+    // The definition leaves drv/b.c on disk: a dirty file, a new tree state, a new search.
+    writeFileSync(join(root, 'drv/b.c'), gone);
+    expect(searched(new TestView(root))).toEqual({ file: 'other/c.c', builds: 1 });
+    expect(searched(new TestView(root))).toEqual({ file: 'other/c.c', builds: 0 });
+  });
+});
+
 describe('declaration index', () => {
   it('answers every definition question from one search of the tree, kept per commit', () => {
     const root = writeFixture({ git: true });
@@ -300,6 +321,32 @@ describe('macro values', () => {
     // An edit on disk is seen by the next index.
     put('fs/yf/yf.h', '#define YF_EXCL\t(1u << 7)  \n');
     expect(createIndex(new TestView(root), noCache).constant!('YF_EXCL', 'fs/yf/yf.c')).toBe(128);
+  });
+
+  it('keeps what it read of headers within a byte budget, reading an evicted one again', () => {
+    // Object-like: read on a constant's first lookup, which weighs the entry again.
+    const macros = (p: string) => Array.from({ length: 12 }, (_, i) => `#define ${p.toUpperCase()}_V${i}\t(${'1 + '.repeat(8)}${i})\n`).join('');
+    const names = ['za', 'zb', 'zc', 'zd', 'ze', 'zf'];
+    for (const n of names) put(`fs/zz/${n}.h`, `#define ${n.toUpperCase()}_FLAG\t(1u << ${names.indexOf(n)})\n${macros(n)}`);
+    put('fs/zz/zz.c', names.map((n) => `#include "${n}.h"\n`).join(''));
+    resetMacroCache(6_000);
+    try {
+      const first = new TestView(root);
+      const ix = createIndex(first, noCache);
+      names.forEach((n, i) => expect(ix.constant!(`${n.toUpperCase()}_FLAG`, 'fs/zz/zz.c')).toBe(2 ** i));
+      const st = macroCacheStats();
+      expect(st.bytes).toBeLessThanOrEqual(6_000);
+      expect(st.entries).toBeGreaterThan(0);
+      expect(st.entries).toBeLessThan(names.length + 1);
+      // The next index finds the evicted headers gone and reads them again, with the same answers.
+      const second = new TestView(root);
+      const again = createIndex(second, noCache);
+      names.forEach((n, i) => expect(again.constant!(`${n.toUpperCase()}_FLAG`, 'fs/zz/zz.c')).toBe(2 ** i));
+      expect(second.reads.filter((f) => f.startsWith('fs/zz/') && f.endsWith('.h')).length).toBeGreaterThan(0);
+      expect(macroCacheStats().bytes).toBeLessThanOrEqual(6_000);
+    } finally {
+      resetMacroCache();
+    }
   });
 
   it('finds a quoted include in the directories above, as `-I $(src)` does', () => {
