@@ -76,6 +76,7 @@ export function analyse(view: TreeView, files: string[], config: Config, opts: A
   t0 = performance.now();
   const findings = runRules({ index, files, functions, config, ...(share ? { share } : {}) }).filter((f) => inScope.has(f.file));
   recordPhase('rules', performance.now() - t0 - settleIndex(index));
+  index.flush();
   return { index, findings };
 }
 

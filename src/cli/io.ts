@@ -26,7 +26,28 @@ function packageVersion(): string {
   }
 }
 
+/** SIGPIPE's exit status: what a C tool reports when the reader of its output went away. */
+export const EXIT_PIPE = 141;
+
+let pipeWatched = false;
+
+/**
+ * `kreview lint ... | head` closes the pipe before the report is written:
+ * end quietly then, as a tool killed by SIGPIPE does, not with a stack trace
+ * of an unhandled EPIPE. stderr going away is ignored.
+ */
+function watchPipes(): void {
+  if (pipeWatched) return;
+  pipeWatched = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_PIPE);
+    throw e;
+  });
+  process.stderr.on('error', () => {});
+}
+
 export function processIo(): Io {
+  watchPipes();
   return {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),

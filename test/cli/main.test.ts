@@ -59,3 +59,21 @@ describe('oneLine', () => {
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 });
+
+describe('the built CLI in a pipeline', () => {
+  it('ends quietly with status 141 when the reader of its output goes away (`| head`)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    if (!existsSync(`${root}/dist/src/cli/main.js`)) throw new Error('dist/ is missing: run npm run build');
+    // `head -c 0` exits at once; the check takes long enough that its report meets a closed pipe.
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" bin/kreview check drivers --tree fixtures/iommu/tree --no-model | head -c 0`], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(141);
+  });
+});

@@ -18,6 +18,7 @@ import { FileSearch, type GitInfo, type SearchStats } from './files.js';
 import { mayDeclareGlobal, mayDefineFunction, mayDefineTypedef } from './text-scan.js';
 import { accessKey } from './types-of.js';
 import { LRUCache } from 'lru-cache';
+import { ResolveStore } from './resolve-store.js';
 
 export interface IndexOptions {
   /** Restrict searches to these paths (relative to the root). */
@@ -58,6 +59,8 @@ export interface Index extends TreeIndex {
   globals(name: string): GlobalDef[];
   /** Parse (or load from cache) these files now, e.g. every file `check` analyses. */
   loadFiles(files: string[]): void;
+  /** Keeps what this index learnt for the next run (resolve-store.ts); called when an analysis ends. */
+  flush(): void;
   /** Everything the index knows about one file, or null when it is missing or skipped. */
   facts(file: string): FileFacts | null;
   stats(): IndexStats;
@@ -290,13 +293,6 @@ export function resetMacroCache(budget = MACRO_CACHE_BYTES): void {
   diskInfo = new LRUCache({ maxSize: budget });
 }
 
-/**
- * Where closestDefinition() found a name, per tree state and calling file,
- * for every index of the thread: `false` for none. Bounded by count (each
- * entry is a few hundred bytes of key).
- */
-const resolveCache = new LRUCache<string, { file: string; line: number } | false>({ max: 300_000 });
-
 function statKey(abs: string): string {
   try {
     const st = statSync(abs);
@@ -361,10 +357,12 @@ class LazyIndex implements Index {
     this.cache = new FactsCache({ dir, memBytes: opts.memBytes, shared: opts.sharedFacts });
     this.search = new FileSearch(view, { scope: opts.scope, cacheDir: dir, ...(opts.git !== undefined ? { git: opts.git } : {}) });
     this.maxBytes = opts.maxFileBytes ?? DEFAULT_MAX;
+    this.cacheDir = dir;
     this.scopeKey = (opts.scope ?? []).join('\n');
   }
 
   private readonly scopeKey: string;
+  private readonly cacheDir: string | null;
 
   stats(): IndexStats {
     return { parsed: this.parsedCount, parseMs: this.parseMs, lowerMs: this.lowerMs, cache: { ...this.cache.stats }, search: { ...this.search.stats } };
@@ -491,7 +489,7 @@ class LazyIndex implements Index {
     const memo = this.resolveMemo.get(k);
     if (memo !== undefined) return memo;
     const known = this.fnMemo.get(name);
-    const out = (known ? closest(known.filter(isVisible), fromFile) : this.closestCached(name, fromFile)) ?? this.macro(name, fromFile);
+    const out = known ? (closest(known.filter(isVisible), fromFile) ?? this.macro(name, fromFile)) : this.resolveFar(name, fromFile);
     this.resolveMemo.set(k, out);
     return out;
   }
@@ -504,41 +502,50 @@ class LazyIndex implements Index {
    * closest() breaks ties); the first that holds a visible definition wins.
    */
   /**
-   * closestDefinition() through the thread's cache of answers, when the view
-   * is the disk tree at a known commit (check's batches: each resolves again
-   * the calls of the callees they share, from the same files).
+   * A definition in another file, else a function-like macro, through the
+   * answers kept for the tree state (resolve-store.ts) when the view is the
+   * disk at a known commit.
    */
-  private closestCached(name: string, fromFile: string): IrFunction | null {
-    const key = this.resolveKey(fromFile, name);
-    if (key !== null) {
-      const hit = resolveCache.get(key);
-      if (hit === false) return null;
-      if (hit) {
-        const fn = this.facts(hit.file)?.functions.find((f) => f.name === name && f.pos.line === hit.line);
-        if (fn) return fn;
-      }
+  private resolveFar(name: string, fromFile: string): IrFunction | null {
+    const store = this.answers();
+    const hit = store?.get(fromFile, name);
+    if (hit === false) return null;
+    if (hit && 'macro' in hit) return this.macroAs(hit.macro, hit.file);
+    if (hit) {
+      const fn = this.facts(hit.file)?.functions.find((f) => f.name === name && f.pos.line === hit.line);
+      if (fn) return fn;
     }
-    const out = this.closestDefinition(name, fromFile);
-    if (key !== null) resolveCache.set(key, out ? { file: out.file, line: out.pos.line } : false);
-    return out;
+    const def = this.closestDefinition(name, fromFile);
+    if (def) {
+      store?.set(fromFile, name, { file: def.file, line: def.pos.line });
+      return def;
+    }
+    const m = this.macroDef(name, fromFile);
+    store?.set(fromFile, name, m ? { file: m.file, macro: m.def } : false);
+    return m ? this.macroAs(m.def, m.file) : null;
   }
 
-  private resolvePrefix: string | null | undefined;
+  private store: ResolveStore | null | undefined;
 
-  /** The cache key of a resolution, or null when the view is not the disk at a known commit. */
-  private resolveKey(fromFile: string, name: string): string | null {
-    if (this.resolvePrefix === undefined) {
-      let git: GitInfo | null = null;
-      try {
-        git = this.view.changes().size === 0 ? this.search.gitSnapshot() : null;
-      } catch {
-        git = null;
-      }
-      // Files that differ from the commit are read from disk as they are: their size and mtime stand in for their text.
-      const dirty = git?.head != null ? [...git.dirty].sort().map((f) => `${f}:${statKey(join(this.view.root, f))}`) : [];
-      this.resolvePrefix = git?.head != null ? `${this.view.root}\0${git.head}\0${dirty.join('\n')}\0${this.maxBytes}\0${this.scopeKey}` : null;
+  /** The answers of this tree state, or null when the view is not the disk at a known commit. */
+  private answers(): ResolveStore | null {
+    if (this.store !== undefined) return this.store;
+    let git: GitInfo | null = null;
+    try {
+      git = this.view.changes().size === 0 ? this.search.gitSnapshot() : null;
+    } catch {
+      git = null;
     }
-    return this.resolvePrefix === null ? null : `${this.resolvePrefix}\0${fromFile}\0${name}`;
+    if (git?.head == null) return (this.store = null);
+    // Files that differ from the commit are read from disk as they are: their inode, size and mtime stand in for their text.
+    const dirty = [...git.dirty].sort().map((f) => `${f}:${statKey(join(this.view.root, f))}`);
+    const state = `${this.view.root}\0${git.head}\0${dirty.join('\n')}\0${this.maxBytes}\0${this.scopeKey}`;
+    return (this.store = ResolveStore.for(this.cacheDir, state));
+  }
+
+  /** Writes the answers found since the last write (resolve-store.ts), at the end of an analysis. */
+  flush(): void {
+    this.store?.flush();
   }
 
   private closestDefinition(name: string, fromFile: string): IrFunction | null {
@@ -653,21 +660,29 @@ class LazyIndex implements Index {
 
   /** A function-like macro `name` visible from `fromFile`, as a function. */
   private macro(name: string, fromFile: string): IrFunction | null {
-    if (!/^[A-Za-z_]\w*$/.test(name)) return null;
     const seen = `${fromFile}\0${name}`;
     const hit = this.macroUseMemo.get(seen);
     if (hit !== undefined) return hit;
-    let out: IrFunction | null = null;
-    for (const f of this.reachable(fromFile)) {
-      const def = this.macrosOf(f)?.macros.get(name);
-      if (!def) continue;
-      const k = `${f}\0${name}`;
-      if (!this.macroFnMemo.has(k)) this.macroFnMemo.set(k, macroFunction(def, f));
-      out = this.macroFnMemo.get(k)!;
-      break;
-    }
+    const m = this.macroDef(name, fromFile);
+    const out = m ? this.macroAs(m.def, m.file) : null;
     this.macroUseMemo.set(seen, out);
     return out;
+  }
+
+  /** The function-like macro `name` seen from `fromFile`: the nearest definition through its includes. */
+  private macroDef(name: string, fromFile: string): { def: MacroDef; file: string } | null {
+    if (!/^[A-Za-z_]\w*$/.test(name)) return null;
+    for (const f of this.reachable(fromFile)) {
+      const def = this.macrosOf(f)?.macros.get(name);
+      if (def) return { def, file: f };
+    }
+    return null;
+  }
+
+  private macroAs(def: MacroDef, file: string): IrFunction | null {
+    const k = `${file}\0${def.name}`;
+    if (!this.macroFnMemo.has(k)) this.macroFnMemo.set(k, macroFunction(def, file));
+    return this.macroFnMemo.get(k)!;
   }
 
   /**
@@ -682,6 +697,12 @@ class LazyIndex implements Index {
     // A macro defined in terms of itself, or a cycle: unknown (and not memoised half-way).
     if (this.constVisiting.has(k) || this.constVisiting.size > 16) return null;
     this.constVisiting.add(k);
+    const store = this.answers();
+    const kept = store?.constant(fromFile, name);
+    if (kept !== undefined) {
+      this.constMemo.set(k, kept);
+      return kept;
+    }
     let out: number | null = null;
     try {
       const body = this.objectMacro(name, fromFile);
@@ -690,6 +711,8 @@ class LazyIndex implements Index {
       this.constVisiting.delete(k);
     }
     this.constMemo.set(k, out);
+    // Not an answer cut short by a cycle or the nesting bound: those depend on what was being evaluated.
+    if (!this.constVisiting.size) store?.setConstant(fromFile, name, out);
     return out;
   }
 

@@ -1,9 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Expr, IrFunction } from '../../../src/parse/ir.js';
 import { createIndex, macroCacheStats, resetMacroCache } from '../../../src/parse/index/index.js';
 import { accessKey, typeOfExpr } from '../../../src/parse/index/types-of.js';
+import { ResolveStore } from '../../../src/parse/index/resolve-store.js';
 import { FILES, TestView, putFile, writeFixture, removeTmpDirs, tmpDir } from './fixture.js';
 
 afterAll(removeTmpDirs);
@@ -257,6 +259,49 @@ describe('resolutions kept for the thread', () => {
     writeFileSync(join(root, 'drv/b.c'), gone);
     expect(searched(new TestView(root))).toEqual({ file: 'other/c.c', builds: 1 });
     expect(searched(new TestView(root))).toEqual({ file: 'other/c.c', builds: 0 });
+  });
+});
+
+describe('resolutions kept on disk', () => {
+  it('answers the next run of the same commit from disk, names, macros and constants alike', () => {
+    const root = writeFixture({ git: true });
+    putFile(root, 'drv/flags.h', '#define DRV_FLAG_A\t(1u << 3)\n#define drv_call(x)\tshared_fn(x)\n');
+    putFile(root, 'drv/d.c', '#include "flags.h"\nint d_user(int x)\n{\n\treturn drv_call(x) + shared_fn(DRV_FLAG_A);\n}\n');
+    execFileSync('git', ['add', '-A'], { cwd: root });
+    execFileSync('git', ['-c', 'user.email=t@example.net', '-c', 'user.name=t', 'commit', '-qm', 'more'], { cwd: root });
+    const cacheDir = tmpDir('kreview-answers-');
+    const ask = () => {
+      const view = new TestView(root);
+      const ix = createIndex(view, { cacheDir, env: {} });
+      const out = {
+        fn: ix.resolve('shared_fn', 'drv/d.c')?.file,
+        macro: ix.resolve('drv_call', 'drv/d.c')?.name,
+        none: ix.resolve('no_such_fn', 'drv/d.c'),
+        flag: ix.constant!('DRV_FLAG_A', 'drv/d.c'),
+      };
+      ix.flush();
+      return { out, shards: ix.stats().search.declShardLoads + ix.stats().search.declBuilds, reads: view.reads };
+    };
+    const want = { fn: 'drv/b.c', macro: 'drv_call', none: null, flag: 8 };
+    ResolveStore.closeAll();
+    const first = ask();
+    expect(first.out).toEqual(want);
+    expect(first.shards).toBeGreaterThan(0);
+    ResolveStore.closeAll();
+    const second = ask();
+    expect(second.out).toEqual(want);
+    // Nothing searched, no header read for the macro or the constant.
+    expect(second.shards).toBe(0);
+    expect(second.reads).not.toContain('drv/flags.h');
+    // A corrupt file is a miss: searched again, and written anew.
+    const dir = join(cacheDir, 'resolve-v1');
+    for (const sub of readdirSync(dir)) for (const f of readdirSync(join(dir, sub))) writeFileSync(join(dir, sub, f), 'garbage');
+    ResolveStore.closeAll();
+    const third = ask();
+    expect(third.out).toEqual(want);
+    expect(third.shards).toBeGreaterThan(0);
+    ResolveStore.closeAll();
+    expect(ask().shards).toBe(0);
   });
 });
 
