@@ -132,7 +132,7 @@ function tempValues(blocks: Block[]): Map<string, Expr> {
 const written = new WeakMap<IrFunction, Set<string>>();
 
 /** Names the function assigns or takes the address of: a parameter among them is not the caller's constant any more. */
-function writtenNames(fn: IrFunction): Set<string> {
+export function writtenNames(fn: IrFunction): Set<string> {
   let out = written.get(fn);
   if (out) return out;
   out = new Set();

@@ -5,7 +5,7 @@
  * "Held for sure" is {H}; "maybe held" contains H. Trylock-like results are
  * pending until a branch on their value tells which edge holds the lock.
  */
-import type { Block, CallInstr, Expr, Instr, Pos, Terminator } from '../parse/ir.js';
+import type { Block, CallInstr, Expr, Instr, IrFunction, Pos, Terminator } from '../parse/ir.js';
 import {
   acquirePrim,
   assertPrim,
@@ -64,6 +64,8 @@ interface Pending {
   site: Site;
   /** Already maybe-held (a callee's conditional acquire): the other edge clears it. */
   maybe?: boolean;
+  /** The other edge says nothing: the lock stays maybe-held there. */
+  oneSided?: boolean;
   /**
    * A branch on the variable already set the lock's state on each edge: it
    * is not applied again (the lock may have been released since), but the
@@ -76,7 +78,10 @@ interface Pending {
 export interface State {
   locks: Map<string, LockFact>;
   pending: Map<string, Pending>;
-  /** Pointer variables NULL on every path here (assigned NULL, or on the NULL edge of a test). */
+  /**
+   * Variables 0 or NULL on every path here: assigned NULL, on the NULL edge
+   * of a test, or the result of a callee that always returns 0.
+   */
   nulls: Set<string>;
 }
 
@@ -89,10 +94,12 @@ export interface CallEffect {
    * success); `when` says which return values mean held, where the callee's
    * returns tell (NULL or an error code on the paths that did not lock).
    */
-  maybeAcquires?: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero'; returned?: boolean }[];
+  maybeAcquires?: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero'; oneSided?: boolean; returned?: boolean }[];
   releases: LockRef[];
   /** Released on some of the callee's paths only (a helper that picks its lock by a condition). */
   maybeReleases?: LockRef[];
+  /** The callee returns 0 (or NULL) on every path: a test of the result never takes the non-zero edge. */
+  returnsZero?: boolean;
 }
 
 export interface FlowHooks {
@@ -129,6 +136,10 @@ function emptyState(): State {
 
 function clone(s: State): State {
   return { locks: new Map([...s.locks].map(([k, v]) => [k, { ...v }])), pending: new Map(s.pending), nulls: s.nulls.size ? new Set(s.nulls) : (NO_NULLS as Set<string>) };
+}
+
+function isOwnVariable(fn: IrFunction, v: string): boolean {
+  return v in fn.locals || fn.params.some((p) => p.name === v) || v.startsWith('$');
 }
 
 function addNull(s: State, v: string): void {
@@ -339,9 +350,12 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
       s.pending.set(ins.target.name, s.pending.get(ins.value.name)!);
     } else if (ins.target.k === 'id') s.pending.delete(ins.target.name);
     if (ins.target.k === 'id') {
-      if (ins.value.k === 'null') addNull(s, ins.target.name);
+      // `locked = 0;` as `p = NULL;`: the edge of a later `if (locked)` that needs it non-zero is not taken.
+      if (ins.value.k === 'null' || (ins.value.k === 'num' && ins.value.value === 0)) addNull(s, ins.target.name);
       else s.nulls.delete(ins.target.name);
     }
+    // `p = &x;`: x may change through p from now on.
+    if (ins.value.k === 'unary' && ins.value.op === '&' && ins.value.arg.k === 'id') s.nulls.delete(ins.value.arg.name);
     const to = pointerText(ins.target);
     if (to !== null) {
       forgetVia(s, to);
@@ -357,6 +371,8 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
     s.pending.delete(ins.result.name);
     s.nulls.delete(ins.result.name);
   }
+  // A callee may set any global (a `done` flag): only the function's own variables stay known 0.
+  if (s.nulls.size) for (const v of [...s.nulls]) if (!isOwnVariable(scope.fn, v)) s.nulls.delete(v);
   const resultText = ins.result ? pointerText(ins.result) : null;
   if (resultText !== null) forgetVia(s, resultText);
   // `btrfs_cow_block(..., &left)` may set the pointer.
@@ -423,6 +439,7 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
       else set(s, r, H | R, cur.mode, null);
     }
     const result = ins.result?.k === 'id' ? ins.result.name : null;
+    if (eff.returnsZero && result) addNull(s, result);
     for (const a of eff.acquires) {
       set(s, a.lock, H, a.mode, a.site);
       if (a.returned && resultText !== null) s.locks.get(a.lock.key)!.via = resultText;
@@ -431,7 +448,7 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
       const cur = s.locks.get(a.lock.key);
       set(s, a.lock, (cur?.states ?? E) | H, a.mode, a.site);
       if (a.returned && resultText !== null) s.locks.get(a.lock.key)!.via = resultText;
-      if (a.when && result) s.pending.set(result, { lock: a.lock, mode: a.mode, when: a.when, site: a.site, maybe: true });
+      if (a.when && result) s.pending.set(result, { lock: a.lock, mode: a.mode, when: a.when, site: a.site, maybe: true, ...(a.oneSided ? { oneSided: true } : {}) });
     }
   }
 }
@@ -508,7 +525,7 @@ function pendingEdge(s: State, t: Terminator & { op: 'branch' }, tv: { name: str
   out.pending.set(tv.name, { ...p, decided: true });
   const acquired = p.when === 'nonzero' ? nonzero : !nonzero;
   if (acquired) set(out, p.lock, H, p.mode, p.site);
-  else if (p.maybe) set(out, p.lock, E, p.mode, null);
+  else if (p.maybe && !p.oneSided) set(out, p.lock, E, p.mode, null);
   return out;
 }
 

@@ -27,6 +27,10 @@ function isZero(e: Expr | null): boolean {
   return !!e && ((e.k === 'num' && e.value === 0) || (e.k === 'bool' && e.value === false));
 }
 
+function isTrue(e: Expr | null): boolean {
+  return !!e && ((e.k === 'num' && e.value !== 0) || (e.k === 'bool' && e.value === true));
+}
+
 /**
  * Local pointers the function stores where its caller can reach them
  * (`path->nodes[0] = right;`, a global): a lock taken on such an object
@@ -83,9 +87,13 @@ function* imbalance(fn: IrFunction, flow: Flow): Iterable<RawFinding> {
     const msg = entryHeld
       ? `${fn.name}() returns here with ${fact.lock.path} released, but with it still held on other paths (it was held on entry)`
       : `${fn.name}() returns here with ${fact.lock.path} held, but releases it on other paths: missing unlock?`;
-    // `return 0` with the lock held and an error returned without it: a conditional acquire
-    // the caller checks (often intended, just not annotated).
-    const idiom = !entryHeld && held.every((h) => isZero(h.term.value)) && free.every((f) => !isZero(f.term.value) && f.term.value !== null);
-    yield findingAt(fn, r.term.pos, r.term.text, fact.lock.path, idiom ? `${msg} (it returns 0 only with the lock held: if that is intended, annotate it __cond_acquires)` : msg, related, idiom ? 'info' : undefined);
+    // `return 0` with the lock held and an error returned without it, or `return true` held and
+    // `return false` released (drm_master_internal_acquire()): a conditional acquire the caller
+    // checks (often intended, just not annotated).
+    const zeroHeld = held.every((h) => isZero(h.term.value)) && free.every((f) => !isZero(f.term.value) && f.term.value !== null);
+    const trueHeld = held.every((h) => isTrue(h.term.value)) && free.every((f) => isZero(f.term.value));
+    const idiom = !entryHeld && (zeroHeld || trueHeld);
+    const why = zeroHeld ? 'it returns 0 only with the lock held' : 'it returns true only with the lock held';
+    yield findingAt(fn, r.term.pos, r.term.text, fact.lock.path, idiom ? `${msg} (${why}: if that is intended, annotate it __cond_acquires)` : msg, related, idiom ? 'info' : undefined);
   }
 }

@@ -28,6 +28,7 @@ import {
   exprText,
   lockClass,
   lockOfObject,
+  rootName,
   lockRef,
   makeScope,
   callerMapper,
@@ -38,7 +39,7 @@ import {
   type LockRef,
 } from './lockpath.js';
 import { ownerCheckedLocks, ReentrantLocks } from './reentrant.js';
-import { calleeConsts, constOf, constsKey, passedParams, testedParams, type Consts } from './consts.js';
+import { calleeConsts, constOf, constsKey, passedParams, testedParams, writtenNames, type Consts } from './consts.js';
 import type { SummaryShare } from './summary-share.js';
 import { acquirePrim, guardPrim, isInstrumentation, isPrimitive, QUEUE_ON_WQ, waitPrim, type LockMode } from './primitives.js';
 
@@ -92,6 +93,52 @@ export interface WaitFact {
   dropped?: LockRef[];
 }
 
+/**
+ * A function that stores one parameter in a field of another (`fd->tree =
+ * tree` in hfs_find_init()) and locks through the first (`tree->tree_lock`)
+ * hands its caller the lock under the handle's name, `fd->tree->tree_lock`:
+ * that is how the matching exit (`hfs_find_exit(&fd)`) names it, and the
+ * caller, which passed `HFSPLUS_SB(sb)->attr_tree` and `&fd`, sees one lock
+ * and not two. Only a field stored once, from a parameter never assigned.
+ * Null when the function stores no such field.
+ */
+function handleNames(fn: IrFunction, scope: FnScope): ((l: LockRef) => LockRef) | null {
+  const params = new Set(fn.params.map((p) => p.name));
+  const stores = new Map<string, Expr>();
+  const counts = new Map<string, number>();
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      if (i.op !== 'assign' || i.target.k !== 'field') continue;
+      const t = exprText(i.target);
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+      const base = i.target.base;
+      if (!i.target.arrow || base.k !== 'id' || !params.has(base.name) || i.value.k !== 'id' || !params.has(i.value.name) || i.value.name === base.name) continue;
+      stores.set(i.value.name, i.target);
+    }
+  }
+  if (!stores.size) return null;
+  const written = writtenNames(fn);
+  const to = new Map<string, Expr>();
+  for (const [q, target] of stores) if (counts.get(exprText(target)) === 1 && !written.has(q)) to.set(q, target);
+  if (!to.size) return null;
+  return (l) => {
+    if (l.root !== 'param') return l;
+    const r = rootName(l.expr);
+    const target = r ? to.get(r) : undefined;
+    if (!r || !target) return l;
+    return lockOfObject(normalize(substitute(l.expr, new Map([[r, target]]))), scope, l.kind);
+  };
+}
+
+/** A returned value that is 0 or NULL on every path to the return: a literal, or a variable the dataflow knows is. */
+function isZero(v: Expr | null | undefined, st: State): boolean {
+  if (!v) return false;
+  if (v.k === 'cast') return isZero(v.arg, st);
+  if (v.k === 'num') return v.value === 0;
+  if (v.k === 'null') return true;
+  return v.k === 'id' && st.nulls.has(v.name);
+}
+
 /** Locks released and not retaken at a point: held on entry (or assumed so) and dropped. */
 export function droppedAt(st: State): LockRef[] {
   const out: LockRef[] = [];
@@ -108,7 +155,12 @@ export interface Summary {
   /** Held at every return and not on entry; `returned`: what the function returns points at it. */
   acquires: { lock: LockRef; mode: LockMode; site: Site; returned?: boolean }[];
   /** Held at some returns only, not on entry (conditional acquire). */
-  maybeAcquires: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero'; returned?: boolean }[];
+  /**
+   * `oneSided`: the `when` value says the lock is held, the other says
+   * nothing (rdtgroup_kn_lock_live() returns NULL both before locking and
+   * after, when the group was deleted meanwhile).
+   */
+  maybeAcquires: { lock: LockRef; mode: LockMode; site: Site; when?: 'nonzero' | 'zero'; oneSided?: boolean; returned?: boolean }[];
   /** Released at every return, having been held on entry. */
   releases: LockRef[];
   /**
@@ -117,6 +169,13 @@ export interface Summary {
    * (dm-bufio's `dm_bufio_unlock()`: the spinlock or the mutex).
    */
   maybeReleases: LockRef[];
+  /**
+   * Every return the function can reach (under the constants it was
+   * specialised to) returns 0 or NULL: `drm_modeset_lock(lock, NULL)` takes
+   * the lock and returns 0, so the caller's `if (ret) return ret;` is never
+   * taken.
+   */
+  returnsZero: boolean;
   waits: WaitFact[];
   notes: string[];
 }
@@ -348,7 +407,10 @@ export class Summaries {
             acquires: s.acquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site, returned: a.returned })).filter((a) => nameable(a.lock)),
             releases: s.releases.map(map).filter(nameable),
             maybeReleases: s.maybeReleases.map(map).filter(nameable),
-            maybeAcquires: s.maybeAcquires.map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site, when: a.when, returned: a.returned })).filter((a) => nameable(a.lock)),
+            maybeAcquires: s.maybeAcquires
+              .map((a) => ({ lock: map(a.lock), mode: a.mode, site: a.site, when: a.when, returned: a.returned, ...(a.oneSided ? { oneSided: true } : {}) }))
+              .filter((a) => nameable(a.lock)),
+            ...(s.returnsZero ? { returnsZero: true } : {}),
           };
         }
         effects.set(call, eff);
@@ -499,6 +561,8 @@ export class Summaries {
     }
 
     // Net effect: what every return agrees on.
+    // What the summary says is taken or dropped, named through the handle the function filled in (`fd->tree = tree`).
+    const home = handleNames(fn, scope);
     const acquires: Summary['acquires'] = [];
     const maybeAcquires: Summary['maybeAcquires'] = [];
     const releases: LockRef[] = [];
@@ -524,8 +588,10 @@ export class Summaries {
           maybeReleases.push(facts.find((f) => f)!.lock);
         } else if (!flow.entryHeld.has(k)) {
           const f = facts.find((x) => x && x.states & H && !x.assumed && x.site);
-          const when = heldWhen(flow.returns, k) ?? decidedWhen(flow.returns, k);
-          if (f) maybeAcquires.push({ lock: f.lock, mode: f.mode, site: f.site!, ...(when ? { when } : {}), ...(returnsLock(flow.returns, k, scope) ? { returned: true } : {}) });
+          const two = heldWhen(flow.returns, k) ?? decidedWhen(flow.returns, k);
+          const one = two ? undefined : heldWhenNonzero(flow.returns, k);
+          const when = two ?? one;
+          if (f) maybeAcquires.push({ lock: f.lock, mode: f.mode, site: f.site!, ...(when ? { when } : {}), ...(one ? { oneSided: true } : {}), ...(returnsLock(flow.returns, k, scope) ? { returned: true } : {}) });
         }
       }
       // `return mutex_lock_interruptible(&x->lock);`: the result says whether the lock is held, for the caller to test.
@@ -540,7 +606,14 @@ export class Summaries {
         if (others.every(notTaken)) maybeAcquires.push({ lock: p.lock, mode: p.mode, site: p.site, when: p.when });
       }
     }
-    return { fn, scope, flow, takes, requires, acquires, maybeAcquires, releases, maybeReleases, waits, notes };
+    const returnsZero = flow.returns.length > 0 && flow.returns.every((r) => isZero(r.term.value, r.state));
+    if (home) {
+      for (const a of acquires) a.lock = home(a.lock);
+      for (const a of maybeAcquires) a.lock = home(a.lock);
+      releases.forEach((l, i) => (releases[i] = home(l)));
+      maybeReleases.forEach((l, i) => (maybeReleases[i] = home(l)));
+    }
+    return { fn, scope, flow, takes, requires, acquires, maybeAcquires, releases, maybeReleases, returnsZero, waits, notes };
   }
 
   /** The callbacks a wait waits for, through the index's bindings and the field's owner type. */
@@ -720,6 +793,21 @@ function heldWhen(returns: Flow['returns'], key: string): 'nonzero' | 'zero' | u
   if (free.every(zeroish) && held.every((v) => v !== null && !zeroish(v))) return 'nonzero';
   if (held.every(zeroish) && free.every(nonzeroConst)) return 'zero';
   return undefined;
+}
+
+/**
+ * 'nonzero' when every return of a value other than 0/NULL holds the lock
+ * and some return of 0/NULL does not: a non-NULL result means held, NULL
+ * says nothing (rdtgroup_kn_lock_live(): NULL before locking, and NULL
+ * after it when the group was deleted meanwhile).
+ */
+function heldWhenNonzero(returns: Flow['returns'], key: string): 'nonzero' | undefined {
+  const state = (r: Flow['returns'][number]) => r.state.locks.get(key)?.states ?? E;
+  if (returns.some((r) => state(r) !== H && state(r) !== E && state(r) !== R)) return undefined;
+  const nonzero = returns.filter((r) => r.term.value !== null && r.term.value !== undefined && !zeroish(r.term.value));
+  const zero = returns.filter((r) => zeroish(r.term.value ?? null));
+  if (!nonzero.length || nonzero.length + zero.length !== returns.length) return undefined;
+  return nonzero.every((r) => state(r) === H) && zero.some((r) => state(r) !== H) ? 'nonzero' : undefined;
 }
 
 const THIN = new WeakSet<Flow>();

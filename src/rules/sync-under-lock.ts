@@ -43,29 +43,17 @@ export const syncUnderLock: Rule = {
     });
   },
   *check(ctx: RuleContext): Iterable<RawFinding> {
-    // One finding per wait, lock and callback, however many callers reach it
-    // holding the lock: later holders are merged into the first finding (their
-    // lock sites and calls as related locations, their names in the message),
-    // so the id stays one per wait and every holder is still named.
-    const byKey = new Map<string, { f: RawFinding; holders: string[]; have: Set<string> }>();
-    const relKey = (r: Related) => `${r.file}:${r.line}:${r.message}`;
+    // One finding per wait and callback, however many callers reach it
+    // holding a lock the callback takes (a wait deep in xfs is reached from
+    // sixty functions, each holding another lock): grouped here, reported
+    // by group below.
+    const groups = new Map<string, RawFinding[]>();
     const once = function* (it: Iterable<RawFinding>): Iterable<RawFinding> {
       for (const f of it) {
-        const k = `${f.file}:${f.line}:${f.column}|${f.lock}|${f.statement}`;
-        const prev = byKey.get(k);
-        const holder = holderOf(f);
-        if (!prev) {
-          byKey.set(k, { f, holders: holder ? [holder] : [], have: new Set(f.related.map(relKey)) });
-          continue;
-        }
-        // Past a few holders, more names say nothing new (deep dm chains reach one wait from hundreds).
-        if (!holder || prev.holders.includes(holder) || prev.holders.length >= MAX_HOLDERS) continue;
-        prev.holders.push(holder);
-        for (const r of f.related) {
-          if (prev.have.has(relKey(r))) continue;
-          prev.have.add(relKey(r));
-          prev.f.related.push(r);
-        }
+        const k = `${f.file}:${f.line}:${f.column}|${f.statement}`;
+        const g = groups.get(k);
+        if (g) g.push(f);
+        else groups.set(k, [f]);
       }
       yield* [];
     };
@@ -104,11 +92,56 @@ export const syncUnderLock: Rule = {
       }
       yield* selfWaits(ctx, fn);
     }
-    for (const { f, holders } of byKey.values()) yield holders.length > 1 ? namingAll(f, holders) : f;
+    for (const g of groups.values()) yield merged(g);
   },
 };
 
 const MAX_HOLDERS = 8;
+const MAX_OTHER_LOCKS = 4;
+
+/**
+ * The one finding of a wait: the first lock held for sure (an error) or
+ * else the first found is the finding's lock; the other holders of that
+ * lock are named in its message with their lock sites and calls as related
+ * locations (up to MAX_HOLDERS); the other locks callers hold there are
+ * named after it, with where each is taken.
+ */
+function merged(group: RawFinding[]): RawFinding {
+  const byLock = new Map<string | null, RawFinding[]>();
+  for (const f of group) {
+    const l = byLock.get(f.lock);
+    if (l) l.push(f);
+    else byLock.set(f.lock, [f]);
+  }
+  const lockGroups = [...byLock.values()];
+  const main = lockGroups.find((l) => l.some((f) => f.severity !== 'warning')) ?? lockGroups[0]!;
+  const first = main.find((f) => f.severity !== 'warning') ?? main[0]!;
+  const f: RawFinding = { ...first, related: [...first.related] };
+  const relKey = (r: Related) => `${r.file}:${r.line}:${r.message}`;
+  const have = new Set(f.related.map(relKey));
+  const holders: string[] = [];
+  for (const x of [first, ...main.filter((y) => y !== first)]) {
+    const h = holderOf(x);
+    // Past a few holders, more names say nothing new (deep dm chains reach one wait from hundreds).
+    if (!h || holders.includes(h) || holders.length >= MAX_HOLDERS) continue;
+    holders.push(h);
+    if (x === first) continue;
+    for (const r of x.related) if (!have.has(relKey(r))) (have.add(relKey(r)), f.related.push(r));
+  }
+  const out = holders.length > 1 ? namingAll(f, holders) : f;
+  const others = lockGroups.filter((l) => l !== main).map((l) => l[0]!);
+  if (!others.length) return out;
+  const named = others.slice(0, MAX_OTHER_LOCKS).map((o) => o.lock ?? '?');
+  const more = others.length - named.length;
+  const list = `${named.join(', ')}${more ? ` and ${more} more` : ''}`;
+  // Where each other lock is taken, for a reader to check them too (worded so the model does not take
+  // their functions for holders of the finding's own lock).
+  for (const o of others.slice(0, MAX_OTHER_LOCKS)) {
+    const r = o.related[0];
+    if (r) out.related.push({ ...r, message: `${o.lock}: also held at this wait, from here` });
+  }
+  return { ...out, message: `${out.message}; also held when this wait is reached: ${list}` };
+}
 
 /** The function named as holding the lock in a finding's message (`; X() holds L when it calls`). */
 function holderOf(f: RawFinding): string | null {

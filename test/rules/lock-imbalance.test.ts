@@ -104,6 +104,26 @@ int grp_user(struct grp *g)
     expect(f.map((x) => [x.function, x.severity])).toEqual([['grp_take_all', 'info']]);
     expect(f[0]!.message).toMatch(/__cond_acquires/);
   });
+
+  it('reports "returns true with the lock held" as info too (drm_master_internal_acquire)', () => {
+    const take = (busy: string) => `
+bool grp_try_take(struct grp *g)
+{
+	mutex_lock(&g->mutex);
+	if (g->count) {
+		mutex_unlock(&g->mutex);
+		return ${busy};
+	}
+	return true;
+}
+`;
+    const f = lint(PRELUDE + take('false'), { rule });
+    expect(f.map((x) => [x.function, x.severity])).toEqual([['grp_try_take', 'info']]);
+    expect(f[0]!.message).toMatch(/returns true only with the lock held/);
+    // Both returns say "true": no convention tells the caller which one holds the lock.
+    const g = lint(PRELUDE + take('true'), { rule });
+    expect(g.map((x) => [x.function, x.severity])).toEqual([['grp_try_take', 'warning']]);
+  });
 });
 
 describe('lock-imbalance through accessor calls', () => {

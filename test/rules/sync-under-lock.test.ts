@@ -344,6 +344,49 @@ void item_abort(struct item *it)
     const calls = f[0]!.related.filter((r) => r.message.startsWith('calls item_free(it) with'));
     expect(calls.map((r) => r.function).sort()).toEqual(['item_abort', 'item_remove']);
   });
+
+  it('one finding per wait when callers hold different locks the worker takes, naming the other locks', () => {
+    const f = lint(PRELUDE + `
+static void item_worker(struct work_struct *work)
+{
+	struct item *it = container_of(work, struct item, work);
+
+	mutex_lock(&it->lock);
+	mutex_lock(&it->grp->mutex);
+	it->grp->count++;
+	mutex_unlock(&it->grp->mutex);
+	mutex_unlock(&it->lock);
+}
+
+static void item_init(struct item *it)
+{
+	INIT_WORK(&it->work, item_worker);
+}
+
+static void item_free(struct item *it)
+{
+	cancel_work_sync(&it->work);
+}
+
+void item_remove(struct item *it)
+{
+	mutex_lock(&it->grp->mutex);
+	item_free(it);
+	mutex_unlock(&it->grp->mutex);
+}
+
+void item_detach(struct item *it)
+{
+	mutex_lock(&it->lock);
+	item_free(it);
+	mutex_unlock(&it->lock);
+}
+`, { rule });
+    expect(f.map((x) => [x.function, x.lock])).toEqual([['item_free', 'it->grp->mutex']]);
+    expect(f[0]!.message).toMatch(/; also held when this wait is reached: it->lock$/);
+    const other = f[0]!.related.filter((r) => /also held at this wait/.test(r.message));
+    expect(other.map((r) => [r.function, r.message])).toEqual([['item_detach', 'it->lock: also held at this wait, from here']]);
+  });
 });
 
 describe('sync-under-lock: a callee that drops the caller\'s lock before it waits', () => {
