@@ -99,18 +99,24 @@ export interface WaitFact {
  * hands its caller the lock under the handle's name, `fd->tree->tree_lock`:
  * that is how the matching exit (`hfs_find_exit(&fd)`) names it, and the
  * caller, which passed `HFSPLUS_SB(sb)->attr_tree` and `&fd`, sees one lock
- * and not two. Only a field stored once, from a parameter never assigned.
+ * and not two. Only a field stored once, on every path, from a parameter
+ * never assigned.
  * Null when the function stores no such field.
  */
 function handleNames(fn: IrFunction, scope: FnScope): ((l: LockRef) => LockRef) | null {
   const params = new Set(fn.params.map((p) => p.name));
   const stores = new Map<string, Expr>();
   const counts = new Map<string, number>();
+  // On every path: a store made only under a condition (`if (ret == -EDEADLK) ww->contended = obj;`
+  // in i915's object lock) records something about the lock, it does not name it.
+  let always: Set<number> | null = null;
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
       if (i.op !== 'assign' || i.target.k !== 'field') continue;
       const t = exprText(i.target);
       counts.set(t, (counts.get(t) ?? 0) + 1);
+      always ??= unavoidableBlocks(fn);
+      if (!always.has(b.id)) continue;
       const base = i.target.base;
       if (!i.target.arrow || base.k !== 'id' || !params.has(base.name) || i.value.k !== 'id' || !params.has(i.value.name) || i.value.name === base.name) continue;
       stores.set(i.value.name, i.target);

@@ -110,4 +110,29 @@ int attr_walk(struct sb_info *sbi)
     // Taken and released under the name the caller gave it: nothing to report.
     expect(imbalances(src)).toEqual([]);
   });
+
+  it('a field stored on some paths only records something, it does not name the lock (i915 ww->contended)', () => {
+    const src = `
+int obj_lock(struct btree *tree, struct find_data *fd, int busy)
+{
+	mutex_lock(&tree->tree_lock);
+	if (busy)
+		fd->tree = tree;
+	return 0;
+}
+
+int obj_user(struct sb_info *sbi, int busy)
+{
+	struct find_data fd;
+
+	obj_lock(sbi->attr_tree, &fd, busy);
+	if (busy)
+		return 1;
+	mutex_unlock(&sbi->attr_tree->tree_lock);
+	return 0;
+}
+`;
+    // The early return forgot the unlock of the lock the caller named.
+    expect(imbalances(src)).toEqual([['obj_user', 'sbi->attr_tree->tree_lock', lineOf(src, 'return 1;')]]);
+  });
 });
