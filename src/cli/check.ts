@@ -130,7 +130,8 @@ async function onWorkers(
   settle: (i: number, r: CheckBatchResult) => void,
   stopped: () => boolean,
 ): Promise<void> {
-  const pool = new Piscina({ filename: workerFile.href, minThreads: threads, maxThreads: threads });
+  const heap = jobs[0]?.config.limits.workerHeapMb;
+  const pool = new Piscina({ filename: workerFile.href, minThreads: threads, maxThreads: threads, ...(heap ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}) });
   let next = 0;
   let failure: { err: unknown } | null = null;
   let analysed = 0;

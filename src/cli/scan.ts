@@ -79,7 +79,8 @@ export async function runScan(io: Io, inputs: string[], opts: ScanOptions): Prom
       // hand-out and lets the series in progress finish: a worker terminated
       // inside a tree-sitter call takes the process down with SIGABRT, so
       // the pool is destroyed only when idle.
-      const pool = new Piscina({ filename: workerFile.href, maxThreads: jobs, minThreads: 1 });
+      const heap = config.limits.workerHeapMb;
+      const pool = new Piscina({ filename: workerFile.href, maxThreads: jobs, minThreads: 1, ...(heap ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}) });
       let next = 0;
       let crash: { err: unknown } | null = null;
       const lane = async () => {

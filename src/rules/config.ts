@@ -37,6 +37,12 @@ export const Limits = z.strictObject({
   maxFileBytes: z.number().int().positive().default(4 * MiB),
   /** Time limit of a lore fetch made for a Message-ID input. */
   fetchTimeoutSeconds: z.number().int().positive().default(30),
+  /**
+   * JS heap (V8 old generation, MiB) of each worker thread of `check
+   * --jobs` and `scan --jobs`; unset, node's default for the machine. A
+   * check batch that outgrows it is run again in halves.
+   */
+  workerHeapMb: z.number().int().min(256).optional(),
   /** Bounds of the executable model, per finding (see README "The executable model"). */
   model: z
     .strictObject({
