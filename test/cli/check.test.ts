@@ -189,6 +189,23 @@ describe('kreview check --jobs', () => {
     expect(kept.length).toBeGreaterThan(0);
   });
 
+  it('limits.workerHeapMb is the JS heap of each worker thread', async () => {
+    // A worker that tells its heap limit the only way a worker's words reach the report: by failing.
+    const teller = join(tmp, 'heap-teller.mjs');
+    writeFileSync(teller, "import v8 from 'node:v8';\nexport default function () { throw new Error(`heap ${Math.round(v8.getHeapStatistics().heap_size_limit / 1048576)}`); }\n");
+    const cfg = join(tmp, 'heap.json');
+    writeFileSync(cfg, JSON.stringify({ limits: { workerHeapMb: 512 } }));
+    const heapOf = async (config?: string) => {
+      const err = await checkWith(GEN, 2, { batchFiles: 4, workerFile: pathToFileURL(teller), ...(config ? { config } : {}) }).catch((e: Error) => e);
+      return Number(/heap (\d+)$/.exec(String((err as Error).message))?.[1]);
+    };
+    const capped = await heapOf(cfg);
+    // The old generation's 512 MiB plus the young generation's semi-spaces.
+    expect(capped).toBeGreaterThanOrEqual(512);
+    expect(capped).toBeLessThan(700);
+    expect(await heapOf()).toBeGreaterThan(capped);
+  });
+
   it('a worker that throws ends the run with one error, not a stack trace', async () => {
     const bad = join(tmp, 'throwing-worker.mjs');
     writeFileSync(bad, "export default function () { throw new Error('boom in batch'); }\n");

@@ -30,6 +30,12 @@ describe('limits', () => {
     expect(() => parseConfig({ limits: { model: { bogus: 1 } } }, 'k.json')).toThrow(/limits\.model/);
   });
 
+  it('workerHeapMb: unset by default, at least 256 (check.test.ts shows it reach the workers)', () => {
+    expect(parseConfig({}).limits.workerHeapMb).toBeUndefined();
+    expect(parseConfig({ limits: { workerHeapMb: 512 } }).limits.workerHeapMb).toBe(512);
+    expect(() => parseConfig({ limits: { workerHeapMb: 100 } }, 'k.json')).toThrow(/limits\.workerHeapMb/);
+  });
+
   it('lint: an input over maxInputBytes is one error line, exit 2', async () => {
     const cfg = join(tmp, 'small.json');
     writeFileSync(cfg, JSON.stringify({ limits: { maxInputBytes: 1000 } }));
