@@ -39,8 +39,9 @@ export const Limits = z.strictObject({
   fetchTimeoutSeconds: z.number().int().positive().default(30),
   /**
    * JS heap (V8 old generation, MiB) of each worker thread of `check
-   * --jobs` and `scan --jobs`; unset, node's default for the machine. A
-   * check batch that outgrows it is run again in halves.
+   * --jobs` and `scan --jobs`; unset, 1536 for check and node's default for
+   * the machine for scan. A check batch that outgrows it is run again in
+   * halves.
    */
   workerHeapMb: z.number().int().min(256).optional(),
   /** Bounds of the executable model, per finding (see README "The executable model"). */

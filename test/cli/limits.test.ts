@@ -30,7 +30,7 @@ describe('limits', () => {
     expect(() => parseConfig({ limits: { model: { bogus: 1 } } }, 'k.json')).toThrow(/limits\.model/);
   });
 
-  it('workerHeapMb: unset by default, at least 256 (check.test.ts shows it reach the workers)', () => {
+  it('workerHeapMb: unset by default (check then gives its workers 1536), at least 256 (check.test.ts shows it reach the workers)', () => {
     expect(parseConfig({}).limits.workerHeapMb).toBeUndefined();
     expect(parseConfig({ limits: { workerHeapMb: 512 } }).limits.workerHeapMb).toBe(512);
     expect(() => parseConfig({ limits: { workerHeapMb: 100 } }, 'k.json')).toThrow(/limits\.workerHeapMb/);

@@ -102,6 +102,12 @@ void add_station_sync(struct il *il)
     expect(f[0]!.message).toMatch(/mark\(1, false\) -> reclaim\(n, locked\) -> do_cmd\(n\)/);
   });
 
+  it('a flag named by #define as true or false decides too (ionic\'s CAN_SLEEP / CAN_NOT_SLEEP)', () => {
+    const named = (flag: string) => `#define USE_LOCKED\t${flag}\n` + LOCKED + holding('mark(1, USE_LOCKED)');
+    expect(lint(named('true'), { rule: 'double-lock' })).toEqual([]);
+    expect(lint(named('false'), { rule: 'double-lock' }).map((x) => x.function)).toEqual(['caller']);
+  });
+
   it("a parameter the callee writes before testing is not the caller's constant", () => {
     const src = LOCKED.replace('\tint ret;\n', '\tint ret;\n\n\tlocked = recheck(locked);\n') + holding('mark(1, true)');
     expect(lint(src, { rule: 'double-lock' }).map((x) => x.function)).toEqual(['caller']);

@@ -119,6 +119,8 @@ class Parser {
     }
     if (!/^[A-Za-z_]/.test(t)) return null;
     if (this.toks[this.at] === '(') return this.bitMacro(t);
+    // `#define CAN_NOT_SLEEP false` (stdbool's true and false are 1 and 0).
+    if (t === 'true' || t === 'false') return t === 'true' ? 1n : 0n;
     const v = this.lookup(t);
     return v === null ? null : BigInt(v);
   }

@@ -14,6 +14,10 @@ describe('evalConstant', () => {
     expect(evalConstant('-1', none)).toBe(-1);
     expect(evalConstant('(__force u32)0x400u', none)).toBe(0x400);
     expect(evalConstant('(unsigned long)BIT(3)', none)).toBe(8);
+    // `#define CAN_NOT_SLEEP false`: stdbool's constants, not names to look up.
+    expect(evalConstant('false', none)).toBe(0);
+    expect(evalConstant('(true)', none)).toBe(1);
+    expect(evalConstant('!false', none)).toBe(1);
   });
 
   it('knows the kernel bit macros, up to bit 63', () => {
