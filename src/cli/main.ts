@@ -16,7 +16,6 @@ import { runReplyComments } from './comments.js';
 import { runSchema } from './schema.js';
 import { runReview } from './review.js';
 import { runCompare } from './compare.js';
-import { runGithub } from './github.js';
 import { runScan } from './scan.js';
 import { runMerge } from './merge.js';
 import { timed } from './timings.js';
@@ -238,6 +237,8 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input er
         .default('warning'),
     )
     .action(async (ref: string, opts) => {
+      // Loaded here: the GitHub client (@octokit/rest) is a tenth of every other command's start-up.
+      const { runGithub } = await import('./github.js');
       io.status = await timed(io, () => runGithub(io, ref, opts));
     });
 

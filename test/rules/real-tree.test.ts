@@ -112,4 +112,28 @@ describe.skipIf(!tree)('kernel idioms that gave false positives, on the real cod
     const sum = s.get(fn)!;
     expect(sum.maybeAcquires.map((a) => [a.when, a.returned])).toEqual([['nonzero', true]]);
   }, 120_000);
+
+  const ruleOn = (file: string, fn: string, rule: string) => {
+    const index = createIndex(new DiskTree(tree!), {});
+    index.loadFiles([file]);
+    return runRules({ index, files: [file], config: defaultConfig(), functions: new Set([fn]) }).filter((f) => f.rule === rule);
+  };
+
+  it('hfs_find_init() hands its caller the lock under the name hfs_find_exit() releases', () => {
+    const { index, s } = summaries();
+    const init = s.get(index.resolve('hfs_find_init', 'fs/hfsplus/attributes.c')!)!;
+    expect(init.maybeAcquires.map((a) => a.lock.key)).toEqual(['fd->tree->tree_lock']);
+    expect(ruleOn('fs/hfsplus/attributes.c', 'hfsplus_attr_exists', 'lock-imbalance')).toEqual([]);
+  }, 120_000);
+
+  it("rdtgroup_kn_lock_live()'s non-NULL result means held: no assert below the NULL test is reported", () => {
+    const { index, s } = summaries();
+    const live = s.get(index.resolve('rdtgroup_kn_lock_live', 'fs/resctrl/ctrlmondata.c')!)!;
+    expect(live.maybeAcquires.map((a) => [a.lock.key, a.when, a.oneSided])).toContainEqual(['rdtgroup_mutex', 'nonzero', true]);
+    expect(ruleOn('fs/resctrl/ctrlmondata.c', 'rdtgroup_schemata_write', 'assert-held-caller')).toEqual([]);
+  }, 120_000);
+
+  it('drm_modeset_lock(lock, NULL) returns 0: the error return after it is not a path (i915 hsw_ips)', () => {
+    expect(ruleOn('drivers/gpu/drm/i915/display/hsw_ips.c', 'hsw_ips_debugfs_false_color_set', 'lock-imbalance')).toEqual([]);
+  }, 120_000);
 });
