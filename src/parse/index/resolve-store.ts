@@ -25,8 +25,8 @@ import type { MacroDef } from './index.js';
 /** A definition's file and line; a function-like macro and where it is; or nothing. */
 export type Answer = { file: string; line: number } | { file: string; macro: MacroDef } | false;
 
-const FORMAT = 1;
-/** Answers kept per state: beyond this a whole-tree check keeps resolving, but stops remembering. */
+const FORMAT = 2;
+/** Answers kept per state in memory: beyond this a whole-tree check keeps resolving, but stops remembering. */
 const MAX_ANSWERS = 400_000;
 /** A thread that keeps finding new answers (check's batches) writes them at most this often. */
 const WRITE_EVERY_MS = 60_000;
@@ -34,6 +34,7 @@ const WRITE_EVERY_MS = 60_000;
 const Stored = z.object({
   format: z.literal(FORMAT),
   state: z.string(),
+  shard: z.string(),
   answers: z.array(
     z.union([
       z.tuple([z.string()]),
@@ -72,20 +73,39 @@ function stamp(): string {
   return stampMemo;
 }
 
+interface Shard {
+  answers: Map<string, Answer>;
+  constants: Map<string, number | null>;
+  added: number;
+}
+
+/**
+ * Answers are kept per directory of the asking file (`drivers/iommu`,
+ * `include/linux`, `fs/xfs/libxfs`): a whole-tree check leaves answers for
+ * every directory,
+ * and a lint that asks from a few hundred files then reads those
+ * directories' answers only (one file of 5.6 MB, read whole, made lint
+ * slower than asking the index again).
+ */
+function shardOf(fromFile: string): string {
+  const i = fromFile.lastIndexOf('/');
+  return i < 0 ? '.' : fromFile.slice(0, i);
+}
+
 export class ResolveStore {
-  private readonly answers = new Map<string, Answer>();
-  private readonly constants = new Map<string, number | null>();
-  private added = 0;
+  private readonly shards = new Map<string, Shard>();
+  /** Answers and constants held, over every shard: the cap. */
+  private held = 0;
   private lastWrite = 0;
-  private readonly path: string | null;
+  /** The state's directory of shard files, or null when nothing is kept on disk. */
+  private readonly base: string | null;
 
   private constructor(
     dir: string | null,
     readonly state: string,
   ) {
     const name = createHash('sha1').update(`${stamp()}\0${state}`).digest('hex');
-    this.path = dir ? join(dir, `resolve-v${FORMAT}`, name.slice(0, 2), `${name}.json.gz`) : null;
-    this.load();
+    this.base = dir ? join(dir, `resolve-v${FORMAT}`, name.slice(0, 2), name) : null;
   }
 
   private static open = new Map<string, ResolveStore>();
@@ -108,72 +128,101 @@ export class ResolveStore {
   }
 
   get(fromFile: string, name: string): Answer | undefined {
-    return this.answers.get(`${fromFile}\0${name}`);
+    return this.shard(fromFile).answers.get(`${fromFile}\0${name}`);
   }
 
   set(fromFile: string, name: string, a: Answer): void {
+    const sh = this.shard(fromFile);
     const k = `${fromFile}\0${name}`;
-    if (this.answers.size >= MAX_ANSWERS || this.answers.has(k)) return;
-    this.answers.set(k, a);
-    this.added++;
+    if (this.held >= MAX_ANSWERS || sh.answers.has(k)) return;
+    sh.answers.set(k, a);
+    sh.added++;
+    this.held++;
   }
 
   constant(fromFile: string, name: string): number | null | undefined {
-    return this.constants.get(`${fromFile}\0${name}`);
+    return this.shard(fromFile).constants.get(`${fromFile}\0${name}`);
   }
 
   setConstant(fromFile: string, name: string, v: number | null): void {
+    const sh = this.shard(fromFile);
     const k = `${fromFile}\0${name}`;
-    if (this.constants.size >= MAX_ANSWERS || this.constants.has(k)) return;
-    this.constants.set(k, v);
-    this.added++;
+    if (this.held >= MAX_ANSWERS || sh.constants.has(k)) return;
+    sh.constants.set(k, v);
+    sh.added++;
+    this.held++;
   }
 
-  /** Writes the answers found since the last write: always the first time, then at most once a minute. */
+  /** Writes the shards with answers found since the last write: always the first time, then at most once a minute. */
   flush(now = Date.now()): void {
-    if (!this.path || !this.added || (this.lastWrite && now - this.lastWrite < WRITE_EVERY_MS)) return;
-    const answers: StoredAnswer[] = [];
-    for (const [k, a] of this.answers) {
-      answers.push(a === false ? [k] : 'macro' in a ? [k, a.file, a.macro.line, a.macro.params, a.macro.body] : [k, a.file, a.line]);
-    }
-    const constants = [...this.constants];
-    const tmp = `${this.path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    try {
-      mkdirSync(dirname(this.path), { recursive: true });
-      writeFileSync(tmp, gzipSync(JSON.stringify({ format: FORMAT, state: this.state, answers, constants }), { level: 1 }));
-      renameSync(tmp, this.path);
-      this.added = 0;
-      this.lastWrite = now;
-    } catch {
-      // A read-only or full disk: the answers stay in memory, the run goes on.
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // nothing was written
+    if (!this.base || (this.lastWrite && now - this.lastWrite < WRITE_EVERY_MS)) return;
+    let wrote = false;
+    for (const [key, sh] of this.shards) {
+      if (!sh.added) continue;
+      const answers: StoredAnswer[] = [];
+      for (const [k, a] of sh.answers) {
+        answers.push(a === false ? [k] : 'macro' in a ? [k, a.file, a.macro.line, a.macro.params, a.macro.body] : [k, a.file, a.line]);
       }
+      const body = JSON.stringify({ format: FORMAT, state: this.state, shard: key, answers, constants: [...sh.constants] });
+      if (writeAtomically(this.pathOf(key), gzipSync(body, { level: 1 }))) sh.added = 0;
+      wrote = true;
     }
+    if (wrote) this.lastWrite = now;
   }
 
-  private load(): void {
-    if (!this.path) return;
+  private pathOf(shard: string): string {
+    return join(this.base!, `${createHash('sha1').update(shard).digest('hex').slice(0, 16)}.json.gz`);
+  }
+
+  private shard(fromFile: string): Shard {
+    const key = shardOf(fromFile);
+    let sh = this.shards.get(key);
+    if (!sh) {
+      sh = { answers: new Map(), constants: new Map(), added: 0 };
+      this.shards.set(key, sh);
+      if (this.base) this.load(key, sh);
+    }
+    return sh;
+  }
+
+  private load(key: string, sh: Shard): void {
     let buf: Buffer;
     try {
-      buf = readFileSync(this.path);
+      buf = readFileSync(this.pathOf(key));
     } catch {
       return;
     }
     try {
       const parsed = Stored.safeParse(JSON.parse(gunzipSync(buf).toString('utf8')));
-      // A corrupt file, or one of another state under the same name: start afresh (the next flush replaces it).
-      if (!parsed.success || parsed.data.state !== this.state) return;
+      // A corrupt file, or one of another state or shard under the same name: start afresh (the next flush replaces it).
+      if (!parsed.success || parsed.data.state !== this.state || parsed.data.shard !== key) return;
       for (const a of parsed.data.answers) {
-        if (a.length === 1) this.answers.set(a[0], false);
-        else if (a.length === 3) this.answers.set(a[0], { file: a[1], line: a[2] });
-        else this.answers.set(a[0], { file: a[1], macro: { name: a[0].slice(a[0].indexOf('\0') + 1), params: a[3], body: a[4], line: a[2] } });
+        if (a.length === 1) sh.answers.set(a[0], false);
+        else if (a.length === 3) sh.answers.set(a[0], { file: a[1], line: a[2] });
+        else sh.answers.set(a[0], { file: a[1], macro: { name: a[0].slice(a[0].indexOf('\0') + 1), params: a[3], body: a[4], line: a[2] } });
       }
-      for (const [k, v] of parsed.data.constants) this.constants.set(k, v);
+      for (const [k, v] of parsed.data.constants) sh.constants.set(k, v);
+      this.held += sh.answers.size + sh.constants.size;
     } catch {
       return;
     }
+  }
+}
+
+/** Temporary file and rename; false when the disk refuses (the answers stay in memory, the run goes on). */
+function writeAtomically(path: string, data: Buffer): boolean {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+    return true;
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing was written
+    }
+    return false;
   }
 }

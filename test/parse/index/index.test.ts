@@ -294,8 +294,11 @@ describe('resolutions kept on disk', () => {
     expect(second.shards).toBe(0);
     expect(second.reads).not.toContain('drv/flags.h');
     // A corrupt file is a miss: searched again, and written anew.
-    const dir = join(cacheDir, 'resolve-v1');
-    for (const sub of readdirSync(dir)) for (const f of readdirSync(join(dir, sub))) writeFileSync(join(dir, sub, f), 'garbage');
+    const dir = join(cacheDir, 'resolve-v2');
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    // One file per directory of the asking files: drv/ here.
+    expect(files.length).toBe(1);
+    for (const f of files) writeFileSync(join(f.parentPath, f.name), 'garbage');
     ResolveStore.closeAll();
     const third = ask();
     expect(third.out).toEqual(want);
