@@ -495,13 +495,6 @@ class LazyIndex implements Index {
   }
 
   /**
-   * What closest() would pick among every visible definition of `name`,
-   * without parsing every file that has one: a name defined once per arch
-   * (or per driver, static) has dozens, and only the nearest is wanted.
-   * Candidate files are tried nearest first (distance, then name, as
-   * closest() breaks ties); the first that holds a visible definition wins.
-   */
-  /**
    * A definition in another file, else a function-like macro, through the
    * answers kept for the tree state (resolve-store.ts) when the view is the
    * disk at a known commit.
@@ -548,6 +541,13 @@ class LazyIndex implements Index {
     this.store?.flush();
   }
 
+  /**
+   * What closest() would pick among every visible definition of `name`,
+   * without parsing every file that has one: a name defined once per arch
+   * (or per driver, static) has dozens, and only the nearest is wanted.
+   * Candidate files are tried nearest first (distance, then name, as
+   * closest() breaks ties); the first that holds a visible definition wins.
+   */
   private closestDefinition(name: string, fromFile: string): IrFunction | null {
     const files = this.search
       .declarations(name)
@@ -694,15 +694,15 @@ class LazyIndex implements Index {
     const k = `${fromFile}\0${name}`;
     const hit = this.constMemo.get(k);
     if (hit !== undefined) return hit;
-    // A macro defined in terms of itself, or a cycle: unknown (and not memoised half-way).
-    if (this.constVisiting.has(k) || this.constVisiting.size > 16) return null;
-    this.constVisiting.add(k);
     const store = this.answers();
     const kept = store?.constant(fromFile, name);
     if (kept !== undefined) {
       this.constMemo.set(k, kept);
       return kept;
     }
+    // A macro defined in terms of itself, or a cycle: unknown (and not memoised half-way).
+    if (this.constVisiting.has(k) || this.constVisiting.size > 16) return null;
+    this.constVisiting.add(k);
     let out: number | null = null;
     try {
       const body = this.objectMacro(name, fromFile);

@@ -308,6 +308,27 @@ describe('resolutions kept on disk', () => {
   });
 });
 
+describe('constants kept on disk', () => {
+  it('many constants answered from disk leave the next one to be evaluated as usual', () => {
+    const root = writeFixture({ git: true });
+    const names = Array.from({ length: 24 }, (_, i) => `ZK_FLAG_${i}`);
+    putFile(root, 'drv/zk.h', names.map((n, i) => `#define ${n}\t(1u << ${i % 20})\n`).join('') + '#define ZK_LATE\t(ZK_FLAG_1 | ZK_FLAG_2)\n');
+    putFile(root, 'drv/zk.c', '#include "zk.h"\n');
+    execFileSync('git', ['add', '-A'], { cwd: root });
+    execFileSync('git', ['-c', 'user.email=t@example.net', '-c', 'user.name=t', 'commit', '-qm', 'zk'], { cwd: root });
+    const cacheDir = tmpDir('kreview-consts-kept-');
+    ResolveStore.closeAll();
+    const first = createIndex(new TestView(root), { cacheDir, env: {} });
+    names.forEach((n, i) => expect(first.constant!(n, 'drv/zk.c')).toBe(2 ** (i % 20)));
+    first.flush();
+    ResolveStore.closeAll();
+    const second = createIndex(new TestView(root), { cacheDir, env: {} });
+    names.forEach((n, i) => expect(second.constant!(n, 'drv/zk.c')).toBe(2 ** (i % 20)));
+    // Not kept: evaluated now, after 24 answers from disk.
+    expect(second.constant!('ZK_LATE', 'drv/zk.c')).toBe(6);
+  });
+});
+
 describe('declaration index', () => {
   it('answers every definition question from one search of the tree, kept per commit', () => {
     const root = writeFixture({ git: true });
