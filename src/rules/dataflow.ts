@@ -372,7 +372,7 @@ function transfer(s: State, ins: Instr, scope: FnScope, hooks: FlowHooks, calls:
     s.nulls.delete(ins.result.name);
   }
   // A callee may set any global (a `done` flag): only the function's own variables stay known 0.
-  if (s.nulls.size) for (const v of [...s.nulls]) if (!isOwnVariable(scope.fn, v)) s.nulls.delete(v);
+  for (const v of s.nulls) if (!isOwnVariable(scope.fn, v)) s.nulls.delete(v);
   const resultText = ins.result ? pointerText(ins.result) : null;
   if (resultText !== null) forgetVia(s, resultText);
   // `btrfs_cow_block(..., &left)` may set the pointer.

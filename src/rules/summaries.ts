@@ -103,20 +103,18 @@ export interface WaitFact {
  * never assigned.
  * Null when the function stores no such field.
  */
-function handleNames(fn: IrFunction, scope: FnScope): ((l: LockRef) => LockRef) | null {
+function handleNames(fn: IrFunction, scope: FnScope, onEveryPath: ReadonlySet<number>): ((l: LockRef) => LockRef) | null {
   const params = new Set(fn.params.map((p) => p.name));
   const stores = new Map<string, Expr>();
   const counts = new Map<string, number>();
-  // On every path: a store made only under a condition (`if (ret == -EDEADLK) ww->contended = obj;`
-  // in i915's object lock) records something about the lock, it does not name it.
-  let always: Set<number> | null = null;
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
       if (i.op !== 'assign' || i.target.k !== 'field') continue;
       const t = exprText(i.target);
       counts.set(t, (counts.get(t) ?? 0) + 1);
-      always ??= unavoidableBlocks(fn);
-      if (!always.has(b.id)) continue;
+      // On every path: a store made only under a condition (`if (ret == -EDEADLK) ww->contended = obj;`
+      // in i915's object lock) records something about the lock, it does not name it.
+      if (!onEveryPath.has(b.id)) continue;
       const base = i.target.base;
       if (!i.target.arrow || base.k !== 'id' || !params.has(base.name) || i.value.k !== 'id' || !params.has(i.value.name) || i.value.name === base.name) continue;
       stores.set(i.value.name, i.target);
@@ -140,9 +138,7 @@ function handleNames(fn: IrFunction, scope: FnScope): ((l: LockRef) => LockRef) 
 function isZero(v: Expr | null | undefined, st: State): boolean {
   if (!v) return false;
   if (v.k === 'cast') return isZero(v.arg, st);
-  if (v.k === 'num') return v.value === 0;
-  if (v.k === 'null') return true;
-  return v.k === 'id' && st.nulls.has(v.name);
+  return zeroish(v) || (v.k === 'id' && st.nulls.has(v.name));
 }
 
 /** Locks released and not retaken at a point: held on entry (or assumed so) and dropped. */
@@ -568,7 +564,7 @@ export class Summaries {
 
     // Net effect: what every return agrees on.
     // What the summary says is taken or dropped, named through the handle the function filled in (`fd->tree = tree`).
-    const home = handleNames(fn, scope);
+    const home = handleNames(fn, scope, onEveryPath);
     const acquires: Summary['acquires'] = [];
     const maybeAcquires: Summary['maybeAcquires'] = [];
     const releases: LockRef[] = [];
