@@ -132,12 +132,7 @@ export class ResolveStore {
   }
 
   set(fromFile: string, name: string, a: Answer): void {
-    const sh = this.shard(fromFile);
-    const k = `${fromFile}\0${name}`;
-    if (this.held >= MAX_ANSWERS || sh.answers.has(k)) return;
-    sh.answers.set(k, a);
-    sh.added++;
-    this.held++;
+    this.put(fromFile, name, (sh) => sh.answers, a);
   }
 
   constant(fromFile: string, name: string): number | null | undefined {
@@ -145,10 +140,16 @@ export class ResolveStore {
   }
 
   setConstant(fromFile: string, name: string, v: number | null): void {
+    this.put(fromFile, name, (sh) => sh.constants, v);
+  }
+
+  /** The first answer to a question stays; past the cap, nothing more is kept. */
+  private put<V>(fromFile: string, name: string, table: (sh: Shard) => Map<string, V>, v: V): void {
     const sh = this.shard(fromFile);
+    const m = table(sh);
     const k = `${fromFile}\0${name}`;
-    if (this.held >= MAX_ANSWERS || sh.constants.has(k)) return;
-    sh.constants.set(k, v);
+    if (this.held >= MAX_ANSWERS || m.has(k)) return;
+    m.set(k, v);
     sh.added++;
     this.held++;
   }
